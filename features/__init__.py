@@ -1,0 +1,1 @@
+"""Data contract, ingest, point-in-time snapshots and feature definitions."""

@@ -1,0 +1,1 @@
+"""Estimators, baselines, calibration, evaluation, economics and explanations."""

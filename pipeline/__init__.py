@@ -1,0 +1,1 @@
+"""Thin stage entry points and the `leadscore` command line."""

@@ -1,0 +1,36 @@
+"""`leadscore where`: list the results a run produced and where they are."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+HELP = "Show where the pipeline's results are"
+
+RESULTS = [
+    ("data/interim/", "ingested tables (Parquet)"),
+    ("data/quarantine/", "rejected rows with a reason"),
+    ("data/ground_truth/", "Bayes-limit probabilities (synthetic CRM only)"),
+    ("data/features/", "train / validation / test snapshot feature sets"),
+    ("data/scores/scores.csv", "tonight's scores for CRM import"),
+    ("reports/ingest.json", "ingest counts per table and reason"),
+    ("reports/features.md", "feature catalog"),
+    ("reports/metrics.json", "model and baseline metrics"),
+    ("reports/promotion.json", "champion / challenger decision"),
+    ("reports/thresholds.json", "score thresholds and tiers"),
+    ("reports/channels.json", "channel economics and KPIs"),
+    ("reports/report.html", "report for managers"),
+    ("mlflow.db", "MLflow tracking store (mlflow ui --backend-store-uri sqlite:///mlflow.db)"),
+]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    pass
+
+
+def run(args: argparse.Namespace) -> int:
+    print("Results:")
+    for path, meaning in RESULTS:
+        if Path(path).exists():
+            print(f"  {path:<28} {meaning}")
+    return 0

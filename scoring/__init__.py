@@ -1,0 +1,1 @@
+"""Nightly batch scoring: the CRM import file, reasons, drift, control group, safe writes."""

@@ -1,0 +1,1 @@
+"""The embedded synthetic CRM: a generator with a known Bayes limit."""
