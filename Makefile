@@ -25,7 +25,7 @@ repro: install ## Run the whole pipeline (dvc repro) on the embedded synthetic C
 	@$(BIN)/leadscore where
 
 test: install ## Run the test suite
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install ## Check style with ruff
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
