@@ -1,6 +1,7 @@
 """The `leadscore` command line: one sub-command per stage module in pipeline/.
 
-Each stage module defines HELP (one line), add_arguments(parser) and run(args) -> exit code.
+Each stage module defines add_arguments(parser) and run(args) -> exit code; its one-line help
+is listed in COMMANDS below.
 A LeadscoreError becomes one line on stderr and its exit code, never a traceback.
 """
 
@@ -13,39 +14,42 @@ import sys
 
 from features.errors import LeadscoreError
 
-# sub-command -> module in pipeline/
-COMMANDS: dict[str, str] = {
-    "generate": "pipeline.generate",
-    "ingest": "pipeline.ingest",
-    "featurize": "pipeline.featurize",
-    "train": "pipeline.train",
-    "economics": "pipeline.economics",
-    "report": "pipeline.report",
-    "score": "pipeline.score",
-    "evaluate-live": "pipeline.evaluate_live",
-    "where": "pipeline.where",
+# sub-command -> (module in pipeline/, one-line help). Only the chosen sub-command's module is
+# imported, so `leadscore --help` and light commands do not pay for MLflow or LightGBM.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "generate": ("pipeline.generate", "Generate the synthetic CRM history and its Bayes limit"),
+    "ingest": ("pipeline.ingest", "Validate and normalise the CRM export into data/interim/"),
+    "featurize": ("pipeline.featurize", "Build point-in-time snapshots and feature sets"),
+    "train": ("pipeline.train", "Train, calibrate, evaluate and register the models"),
+    "economics": ("pipeline.economics", "Derive thresholds, tiers and profit from the economics"),
+    "report": ("pipeline.report", "Merge metrics and write the HTML report for managers"),
+    "score": ("pipeline.score", "Score open leads into the CRM import file"),
+    "evaluate-live": ("pipeline.evaluate_live", "Compare realised results per arm (control group)"),
+    "run-export": ("pipeline.export_run", "Run the pipeline on a real CRM export from a config"),
+    "where": ("pipeline.where", "Show where the pipeline's results are"),
 }
 
 
-def build_parser() -> tuple[argparse.ArgumentParser, dict[str, object]]:
+def chosen_command(argv: list[str]) -> str | None:
+    """The first argument that names a sub-command (options before it are global)."""
+    return next((arg for arg in argv if arg in COMMANDS), None)
+
+
+def build_parser(argv: list[str]) -> tuple[argparse.ArgumentParser, object | None]:
     parser = argparse.ArgumentParser(
         prog="leadscore", description="Predictive lead scoring: open, calibrated, explainable."
     )
     parser.add_argument("--params", default="params.yaml", help="parameter file (params.yaml)")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    modules: dict[str, object] = {}
-    for name, module_name in COMMANDS.items():
-        try:
+    chosen = chosen_command(argv)
+    module = None
+    for name, (module_name, help_text) in COMMANDS.items():
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        if name == chosen:
             module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:
-                continue  # stage not built yet
-            raise
-        modules[name] = module
-        command = sub.add_parser(name, help=module.HELP, description=module.HELP)
-        module.add_arguments(command)
-    return parser, modules
+            module.add_arguments(command)
+    return parser, module
 
 
 def configure_logging(verbose: bool) -> None:
@@ -60,14 +64,15 @@ def configure_logging(verbose: bool) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser, modules = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser, module = build_parser(argv)
     args = parser.parse_args(argv)
     if not args.command:
         parser.print_help()
         return 1
     configure_logging(args.verbose)
     try:
-        return int(modules[args.command].run(args) or 0)
+        return int(module.run(args) or 0)
     except LeadscoreError as exc:
         print(f"leadscore {args.command}: error: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -8,6 +8,7 @@ from pathlib import Path
 HELP = "Show where the pipeline's results are"
 
 RESULTS = [
+    ("data/raw/", "the raw CRM export (synthetic)"),
     ("data/interim/", "ingested tables (Parquet)"),
     ("data/quarantine/", "rejected rows with a reason"),
     ("data/ground_truth/", "Bayes-limit probabilities (synthetic CRM only)"),
