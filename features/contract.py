@@ -50,7 +50,7 @@ class Table:
         return tuple(c.name for c in self.columns if c.required)
 
 
-# The activity vocabulary. Extend it with `contract.extra_activity_types` in params.yaml;
+# The activity vocabulary. Extend it with `ingest.extra_activity_types` in params.yaml;
 # ingest quarantines activity types outside the (extended) vocabulary.
 ACTIVITY_TYPES: tuple[str, ...] = (
     "email_open",
