@@ -1,0 +1,145 @@
+"""Reason strings: known sentences per feature, the top-three choice, signs, vectorised = naive."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from scoring.reasons import DOWN, UP, render_values, template_for, top_reasons
+
+
+@pytest.mark.parametrize(
+    ("feature", "value", "sentence"),
+    [
+        ("count_pricing_page_view_7d", 3, "Visited the pricing page 3 times in the last 7 days"),
+        ("count_pricing_page_view_7d", 1, "Visited the pricing page once in the last 7 days"),
+        ("count_pricing_page_view_30d", 2, "Visited the pricing page twice in the last 30 days"),
+        ("count_pricing_page_view_7d", 0, "No pricing-page visits in the last 7 days"),
+        ("count_email_open_all", 1, "Opened 1 e-mail"),
+        ("count_email_open_all", 4, "Opened 4 e-mails"),
+        ("count_webinar_attended_90d", 2, "Attended 2 webinars in the last 90 days"),
+        ("count_demo_request_all", 1, "Requested a demo once"),
+        ("days_since_last_pricing_page_view", 12.7, "Last pricing-page visit 12 days ago"),
+        ("days_since_last_pricing_page_view", np.nan, "No pricing-page visits"),
+        ("days_since_last_activity", 45.2, "No activity for 45 days"),
+        ("days_since_last_activity", 0.4, "Active within the last day"),
+        ("count_activities_7d", 0, "No activity in the last 7 days"),
+        ("count_activities_all", 12, "12 activities in total"),
+        ("email_domain_type", "education", "Student e-mail address"),
+        ("email_domain_type", "competitor", "E-mail address at a competitor"),
+        ("seniority", "vp", "VP-level title"),
+        ("seniority", "student", "Student title"),
+        ("industry_is_target", 0.0, "Industry outside the target group"),
+        ("industry_is_target", 1.0, "Target industry"),
+        ("channel", "paid_search", "Came in through paid search"),
+        ("employees", 1234.0, "Company with 1,234 employees"),
+        ("employee_band", "51-200", "Company size 51-200 employees"),
+        ("country", "de", "Based in DE"),
+        ("region", "north_america", "Based in North America"),
+        ("job_function", "it", "Works in IT"),
+        ("has_phone", 0.0, "No phone number"),
+        ("unsubscribed_ever", 1.0, "Unsubscribed from e-mails"),
+        ("velocity_7d_vs_30d", 0.9, "Activity picking up in the last 7 days"),
+        ("intent_share_30d", 0.25, "25% of the last 30 days' activity shows buying intent"),
+        ("lead_age_days", 3.5, "Lead created 3 days ago"),
+    ],
+)
+def test_known_sentences(feature, value, sentence):
+    kind = "categorical" if isinstance(value, str) else "numeric"
+    assert template_for(feature, kind=kind)(value) == sentence
+
+
+def test_inactive_uses_the_configured_days():
+    assert template_for("inactive", inactivity_days=45)(1.0) == "No activity for 45+ days"
+
+
+def test_extra_activity_type_and_unknown_feature_get_readable_fallbacks():
+    assert (
+        template_for("count_webinar_hosted_7d")(3)
+        == "3 webinar hosted activities in the last 7 days"
+    )  # noqa: E501
+    assert template_for("count_webinar_hosted_all")(1) == "1 webinar hosted activity"
+    render = template_for("budget_band", kind="categorical", meaning="budget band (self-reported)")
+    assert render("over_100k") == "Budget band: over 100k"
+    assert render(None) == "Budget band: not known"
+
+
+def test_top_reasons_picks_largest_magnitudes_in_order_with_signs():
+    names = [
+        "seniority",
+        "count_pricing_page_view_7d",
+        "email_domain_type",
+        "days_since_last_activity",
+    ]  # noqa: E501
+    kinds = ["categorical", "numeric", "categorical", "numeric"]
+    features = pd.DataFrame(
+        {
+            "seniority": pd.array(["vp", "student"], dtype="str"),
+            "count_pricing_page_view_7d": [3.0, 0.0],
+            "email_domain_type": pd.array(["corporate", "education"], dtype="str"),
+            "days_since_last_activity": [2.0, 45.0],
+        }
+    )
+    contributions = np.array(
+        [
+            [0.8, 1.2, 0.1, 0.0],  # pricing (+), vp (+), corporate (+); inactivity did not move
+            [-0.9, 0.0, -1.5, -0.3],  # student e-mail (-), student title (-), inactivity (-)
+        ]
+    )
+    templates = [template_for(n, kind=k) for n, k in zip(names, kinds, strict=True)]
+    first, second, third = top_reasons(contributions, features, names, templates, kinds)
+    assert list(first) == [
+        f"Visited the pricing page 3 times in the last 7 days {UP}",
+        f"Student e-mail address {DOWN}",
+    ]
+    assert list(second) == [f"VP-level title {UP}", f"Student title {DOWN}"]
+    assert list(third) == [f"Corporate e-mail address {UP}", f"No activity for 45 days {DOWN}"]
+    assert DOWN == "(\u2212)"
+
+
+def test_features_that_did_not_move_the_score_give_no_reason():
+    features = pd.DataFrame({"a": [1.0], "b": [2.0]})
+    templates = [template_for("a"), template_for("b")]
+    reasons = top_reasons(np.array([[0.5, 0.0]]), features, ["a", "b"], templates, ["numeric"] * 2)
+    assert reasons[0][0] == f"A: 1 {UP}"
+    assert reasons[1][0] is None and reasons[2][0] is None
+
+
+def test_vectorised_reasons_equal_a_plain_loop_over_rows():
+    rng = np.random.default_rng(3)
+    n = 400
+    names = ["count_web_visit_30d", "seniority", "days_since_last_activity", "engagement_decayed"]
+    kinds = ["numeric", "categorical", "numeric", "numeric"]
+    features = pd.DataFrame(
+        {
+            "count_web_visit_30d": rng.poisson(2, n).astype(float),
+            "seniority": pd.array(rng.choice(["vp", "intern", "manager"], n), dtype="str"),
+            "days_since_last_activity": np.where(rng.random(n) < 0.2, np.nan, rng.gamma(2, 10, n)),
+            "engagement_decayed": rng.gamma(1, 2, n),
+        }
+    )
+    contributions = rng.normal(0, 1, (n, len(names)))
+    templates = [template_for(nm, kind=k) for nm, k in zip(names, kinds, strict=True)]
+    fast = top_reasons(contributions, features, names, templates, kinds)
+    for i in range(n):
+        order = np.argsort(-np.abs(contributions[i]), kind="stable")[:3]
+        for rank, j in enumerate(order):
+            value = features[names[j]].iloc[i]
+            if kinds[j] == "numeric" and not np.isnan(value):
+                value = round(float(value), 2)
+            sign = UP if contributions[i, j] > 0 else DOWN
+            assert fast[rank][i] == f"{templates[j](value)} {sign}"
+
+
+def test_render_values_formats_each_distinct_value_once():
+    calls = []
+
+    def template(value):
+        calls.append(value)
+        return str(value)
+
+    values = pd.Series([1.0, 1.0, 2.0, np.nan, 2.0, 1.0])
+    out = render_values(template, values, "numeric")
+    assert list(out) == ["1.0", "1.0", "2.0", "None", "2.0", "1.0"]
+    assert len(calls) == 3  # 1.0, 2.0 and missing
