@@ -24,6 +24,7 @@ RESULTS = [
     ("reports/drift.json", "population stability of features and score"),
     ("reports/live_evaluation.json", "realised results per arm (control group)"),
     ("reports/report.html", "report for managers"),
+    ("reports/exports/", "results per real CRM export (leadscore run-export)"),
     ("mlflow.db", "MLflow tracking store (mlflow ui --backend-store-uri sqlite:///mlflow.db)"),
 ]
 
