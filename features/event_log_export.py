@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 from features import contract
 from features.build import build_feature_matrix
 from features.errors import LeadscoreError
+from features.export_features import PRIOR_LEADS_SUFFIX, prior_leads_features
 from features.flat_export import ExportFrame
 from features.ingest import ingest_table
 from features.ingest.run import ingest_report
@@ -213,9 +214,11 @@ def event_log_feature_frame(config: SourceConfig, *, workdir: Path, params: dict
     origin = {f: export_names.get(c, c) for f, c in origin.items()}
     origin |= {f"{c}_age_days": export_names.get(c, c) for c in stamps}
     origin |= _contract_origins(config, matrix.columns)
+    prior = _prior_leads(config, leads, examples["lead_id"])
+    origin |= {f"{feature_name(c)}{PRIOR_LEADS_SUFFIX}": c for c in config.prior_leads}
 
     features = pd.concat(
-        [matrix.drop(columns=["lead_id", "as_of"]), typed, pd.DataFrame(ages)], axis=1
+        [matrix.drop(columns=["lead_id", "as_of"]), typed, pd.DataFrame(ages), prior], axis=1
     )
     frame = pd.concat([examples[["lead_id", "as_of", "label"]], features], axis=1)
     censored = examples["censored"].to_numpy()
@@ -254,6 +257,17 @@ def event_log_feature_frame(config: SourceConfig, *, workdir: Path, params: dict
         report=report,
         open_leads=frame[censored & ~examples["closed"].to_numpy()].reset_index(drop=True),
     )
+
+
+def _prior_leads(config: SourceConfig, leads: pd.DataFrame, lead_ids: pd.Series) -> pd.DataFrame:
+    """derived.prior_leads counted over every ingested lead (censored ones included), aligned
+    to the examples."""
+    if not config.prior_leads:
+        return pd.DataFrame(index=lead_ids.index)
+    names = {feature_name(c): feature_name(c) for c in config.prior_leads}
+    prior = prior_leads_features(leads.assign(as_of=leads["created_at"]), names)
+    prior.index = leads["lead_id"].to_numpy()
+    return prior.reindex(lead_ids.to_numpy()).reset_index(drop=True).set_axis(lead_ids.index)
 
 
 def _contract_origins(config: SourceConfig, columns) -> dict[str, str]:

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from features.errors import LeadscoreError
+from features.export_features import PRIOR_LEADS_SUFFIX, prior_leads_features
 from features.sources import (
     TIMESTAMP,
     SourceConfig,
@@ -91,8 +92,12 @@ def flat_feature_frame(config: SourceConfig) -> ExportFrame:
 
     features, origin = typed_extras(raw, config.roles(), where=source.where)
     timestamps, ages = _timestamps(raw, config, source, as_of)
-    features = pd.concat([features, ages], axis=1)
+    # every row counts, censored ones included: they were earlier leads all the same
+    names = {feature_name(c): feature_name(c) for c in config.prior_leads}
+    prior = prior_leads_features(features.assign(as_of=as_of), names)
+    features = pd.concat([features, ages, prior], axis=1)
     origin |= {feature_name(c) + "_age_days": c for c in timestamps.columns}
+    origin |= {feature_name(c) + PRIOR_LEADS_SUFFIX: c for c in config.prior_leads}
 
     frame = pd.concat(
         [

@@ -65,6 +65,7 @@ TOP_KEYS = {
     "economics",
     "train",
     "extra_activity_types",
+    "derived",
     "variants",
 }
 TABLE_KEYS = {"path", "columns", "constants", "date_formats", "missing_values", "values", "extra"}
@@ -94,6 +95,7 @@ LEAKAGE_KEYS = {
     "exclude",
     "keep",
 }
+DERIVED_KEYS = {"prior_leads", "empty_fields"}
 ECONOMICS_KEYS = {"conversion_value", "sales_contact_cost", "nurture_touch_cost", "nurture_uplift"}
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
@@ -170,6 +172,10 @@ class SourceConfig:
     economics: dict[str, float] = field(default_factory=dict)
     train: dict[str, Any] = field(default_factory=dict)  # overrides of params.yaml `train`
     extra_activity_types: tuple[str, ...] = ()
+    # derived features (features/export_features.py): earlier leads with the same value of these
+    # leads columns, and the number of empty form fields
+    prior_leads: tuple[str, ...] = ()
+    empty_fields: bool = False
     description: str = ""
     variant: str | None = None
 
@@ -307,6 +313,8 @@ def parse_source(
     positive = tuple(
         str(v).strip() for v in _list(label.get("positive", ["1"]), f"{where} label.positive")
     )
+    derived = _mapping(raw.get("derived") or {}, f"{where} derived")
+    _unknown_keys(derived, DERIVED_KEYS, f"{where} derived")
     config = SourceConfig(
         name=name,
         kind=kind,
@@ -322,11 +330,16 @@ def parse_source(
         economics=_economics(raw.get("economics"), f"{where} economics"),
         train=_mapping(raw.get("train") or {}, f"{where} train"),
         extra_activity_types=tuple(_list(raw.get("extra_activity_types") or [], where)),
+        prior_leads=tuple(
+            str(c) for c in _list(derived.get("prior_leads") or [], f"{where} derived.prior_leads")
+        ),
+        empty_fields=bool(derived.get("empty_fields", False)),
         description=str(raw.get("description") or ""),
         variant=variant,
     )
     _check_feature_names(config, where)
     _check_leakage_lists(config, where)
+    _check_prior_leads(config, where)
     return config
 
 
@@ -525,6 +538,22 @@ def _check_leakage_lists(config: SourceConfig, where: str) -> None:
                     f"{where} leakage.{key}: '{column}' is not an extra column of this source"
                     f"{_suggest(column, known)}"
                 )
+
+
+def _check_prior_leads(config: SourceConfig, where: str) -> None:
+    """derived.prior_leads names categorical extra columns of the leads, and needs dates."""
+    leads = config.tables["leads"]
+    if config.prior_leads and "created_at" not in leads.columns:
+        raise LeadscoreError(
+            f"{where} derived.prior_leads: counting earlier leads needs a created date; map "
+            "tables.leads.columns.created_at or remove derived.prior_leads"
+        )
+    for column in config.prior_leads:
+        if leads.extra.get(column) != CATEGORICAL:
+            raise LeadscoreError(
+                f"{where} derived.prior_leads: '{column}' is not a categorical extra column of "
+                f"tables.leads{_suggest(column, leads.extra)}; list it there as categorical"
+            )
 
 
 # ---------------------------------------------------------------- small validators

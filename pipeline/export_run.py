@@ -28,6 +28,7 @@ import pandas as pd
 
 from features.errors import LeadscoreError
 from features.event_log_export import event_log_feature_frame
+from features.export_features import EMPTY_FIELDS, PRIOR_LEADS_SUFFIX, empty_field_count
 from features.flat_export import ExportFrame, flat_feature_frame
 from features.leakage import detect_leakage
 from features.sources import CROSS_VALIDATION, FLAT, SourceConfig, load_source
@@ -142,6 +143,9 @@ def run_export(
             f"{config.file}: no feature is left after leakage exclusion; "
             "check tables.*.extra and leakage.keep"
         )
+    if config.empty_fields:
+        features = add_empty_fields(examples, features, config)
+        frame = examples.frame
     log.info(
         "%d features (%d constant dropped, %d excluded for leakage)",
         len(features),
@@ -206,6 +210,24 @@ def run_export(
         "%s: done in %.1f s; results in %s", config.run_name, time.perf_counter() - started, out
     )
     return metrics
+
+
+def add_empty_fields(examples: ExportFrame, features: list[str], config: SourceConfig) -> list[str]:
+    """derived.empty_fields: the number of empty export fields among the features that passed
+    leakage detection (an excluded field's emptiness must not come back), on the examples and
+    the open leads alike; returns the features with it."""
+    export_columns = set(config.roles())
+    fields = [
+        c
+        for c in features
+        if examples.feature_columns.get(c) in export_columns and not c.endswith(PRIOR_LEADS_SUFFIX)
+    ]
+    examples.frame[EMPTY_FIELDS] = empty_field_count(examples.frame, fields)
+    if examples.open_leads is not None:
+        examples.open_leads[EMPTY_FIELDS] = empty_field_count(examples.open_leads, fields)
+    examples.feature_columns[EMPTY_FIELDS] = EMPTY_FIELDS
+    log.info("derived.empty_fields: empty fields counted over %d columns", len(fields))
+    return [*features, EMPTY_FIELDS]
 
 
 def build_examples(config: SourceConfig, *, params: dict, workdir: Path) -> ExportFrame:
