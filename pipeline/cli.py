@@ -17,15 +17,42 @@ from features.errors import LeadscoreError
 # sub-command -> (module in pipeline/, one-line help). Only the chosen sub-command's module is
 # imported, so `leadscore --help` and light commands do not pay for MLflow or LightGBM.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "generate": ("pipeline.generate", "Generate the synthetic CRM history and its Bayes limit"),
-    "ingest": ("pipeline.ingest", "Validate and normalise the CRM export into data/interim/"),
-    "featurize": ("pipeline.featurize", "Build point-in-time snapshots and feature sets"),
-    "train": ("pipeline.train", "Train, calibrate, evaluate and register the models"),
-    "economics": ("pipeline.economics", "Derive thresholds, tiers and profit from the economics"),
-    "report": ("pipeline.report", "Merge metrics and write the HTML report for managers"),
-    "score": ("pipeline.score", "Score open leads into the CRM import file"),
-    "evaluate-live": ("pipeline.evaluate_live", "Compare realised results per arm (control group)"),
-    "run-export": ("pipeline.export_run", "Run the pipeline on a real CRM export from a config"),
+    "generate": (
+        "pipeline.generate",
+        "Generate the synthetic CRM history (data/raw) and its Bayes limit (data/ground_truth)",
+    ),
+    "ingest": (
+        "pipeline.ingest",
+        "Validate and normalise the CRM export into data/interim/ (rejects to data/quarantine/)",
+    ),
+    "featurize": (
+        "pipeline.featurize",
+        "Build point-in-time snapshots and train / validation / test feature sets",
+    ),
+    "train": (
+        "pipeline.train",
+        "Train the model and baselines, evaluate on the test window, register and gate in MLflow",
+    ),
+    "economics": (
+        "pipeline.economics",
+        "Routes, tiers and score thresholds from money; channel economics; a learned point table",
+    ),
+    "report": (
+        "pipeline.report",
+        "Merge reports/metrics/*.json into reports/metrics.json and write reports/report.html",
+    ),
+    "score": (
+        "pipeline.score",
+        "Score every open lead as of a date into the CRM import file (data/scores/scores.csv)",
+    ),
+    "evaluate-live": (
+        "pipeline.evaluate_live",
+        "Compare realised conversions and profit of the model arm against the control arm",
+    ),
+    "run-export": (
+        "pipeline.export_run",
+        "Run a real CRM export end to end from a source config (configs/*.yaml)",
+    ),
     "where": ("pipeline.where", "Show where the pipeline's results are"),
 }
 

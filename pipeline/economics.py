@@ -29,7 +29,6 @@ from models.deal_value import ConversionValues, fit_segment_values, fixed_values
 from pipeline.outputs import write_json, write_text
 from pipeline.params import load_params, section
 
-HELP = "Routes, tiers and score thresholds from money; channel economics; a learned point table"
 log = logging.getLogger(__name__)
 
 PREDICTIONS_DIR = Path("data/predictions")

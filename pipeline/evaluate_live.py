@@ -22,8 +22,6 @@ from pipeline.outputs import write_json
 from pipeline.params import load_params, section
 from scoring.live_evaluation import SCORE_COLUMNS, evaluate_live, summary_lines
 
-HELP = "Compare realised conversions and profit of the model arm against the control arm"
-
 log = logging.getLogger(__name__)
 
 REPORT = "reports/live_evaluation.json"

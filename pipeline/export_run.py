@@ -50,8 +50,6 @@ from pipeline.outputs import atomic_path, write_json, write_text
 from pipeline.params import load_params, section
 from scoring.output import neutralise
 
-HELP = "Run a real CRM export end to end from a source config (configs/*.yaml)"
-
 log = logging.getLogger(__name__)
 
 

@@ -25,7 +25,6 @@ from features.split import LEAD_RULE, WINDOWS, assign_windows, split_windows
 from pipeline.outputs import atomic_path, write_json, write_text
 from pipeline.params import load_params, section
 
-HELP = "Build point-in-time snapshots and train / validation / test feature sets"
 log = logging.getLogger(__name__)
 
 

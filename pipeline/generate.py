@@ -8,8 +8,6 @@ from features.errors import LeadscoreError
 from pipeline.params import load_params, section
 from synthetic.generator import GeneratorConfig, generate
 
-HELP = "Generate the synthetic CRM history (data/raw) and its Bayes limit (data/ground_truth)"
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(

@@ -9,8 +9,6 @@ from features.ingest import ingest_all
 from features.ingest.run import DEFAULT_BATCH_ROWS, REPORT_PATH
 from pipeline.params import load_params, section
 
-HELP = "Validate and normalise the CRM export into data/interim/ (rejects to data/quarantine/)"
-
 log = logging.getLogger(__name__)
 
 

@@ -25,7 +25,6 @@ from matplotlib.ticker import StrMethodFormatter
 from features.errors import LeadscoreError
 from pipeline.outputs import write_json, write_text
 
-HELP = "Merge reports/metrics/*.json into reports/metrics.json and write reports/report.html"
 log = logging.getLogger(__name__)
 
 REPORTS = Path("reports")

@@ -32,8 +32,6 @@ from scoring.drift import REFERENCE_PATH, log_drift
 from scoring.lock import DEFAULT_LOCK, single_run
 from scoring.thresholds import THRESHOLDS_PATH, read_thresholds
 
-HELP = "Score every open lead as of a date into the CRM import file (data/scores/scores.csv)"
-
 log = logging.getLogger(__name__)
 
 DRIFT_EXIT = 3

@@ -19,8 +19,6 @@ from features.errors import LeadscoreError
 from pipeline.outputs import atomic_path, write_json, write_text
 from pipeline.params import load_params, section
 
-HELP = "Train the model and baselines, evaluate on the test window, register and gate in MLflow"
-
 log = logging.getLogger(__name__)
 
 SPLITS = ("train", "validation", "test")

@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-HELP = "Show where the pipeline's results are"
-
 RESULTS = [
     ("data/raw/", "the raw CRM export (synthetic)"),
     ("data/interim/", "ingested tables (Parquet)"),

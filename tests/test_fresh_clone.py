@@ -62,9 +62,10 @@ def test_make_repro_and_make_test_from_a_clean_clone(tmp_path):
     assert any((clone / "data" / "ground_truth").iterdir())
     ingest = json.loads((clone / "reports" / "ingest.json").read_text())
     for counts in ingest["tables"].values():
-        assert counts["read"] == counts["accepted"] + counts["quarantined"] + counts[
-            "duplicates_merged"
-        ]
+        assert (
+            counts["read"]
+            == counts["accepted"] + counts["quarantined"] + counts["duplicates_merged"]
+        )
 
     # `make test` in the clone, limited to a quick module so the suite does not recurse.
     test = _make(clone, "test", "PYTEST_ARGS=tests/test_contract.py")
