@@ -208,3 +208,15 @@ def event_log_config(
     path = tmp_path / "funnelco.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False))
     return path
+
+
+# The X Education columns sales reps wrote during the sales conversation (issue 7).
+REP_WRITTEN = {
+    "Tags",
+    "Lead Quality",
+    "Lead Profile",
+    "Asymmetrique Activity Index",
+    "Asymmetrique Profile Index",
+    "Asymmetrique Activity Score",
+    "Asymmetrique Profile Score",
+}

@@ -18,17 +18,9 @@ from models import registry
 from pipeline.export_run import run_export
 from pipeline.params import load_params
 from tests.conftest import ROOT
+from tests.export_files import REP_WRITTEN
 
 PARAMS = load_params(ROOT / "params.yaml")
-REP_WRITTEN = {
-    "Tags",
-    "Lead Quality",
-    "Lead Profile",
-    "Asymmetrique Activity Index",
-    "Asymmetrique Profile Index",
-    "Asymmetrique Activity Score",
-    "Asymmetrique Profile Score",
-}
 DEAL_ATTRIBUTES = {
     "business_segment",
     "lead_type",

@@ -18,16 +18,7 @@ from features.leakage import (
 )
 from features.sources import LeakageSettings, load_source
 from tests.conftest import ROOT
-
-REP_WRITTEN = {
-    "Tags",
-    "Lead Quality",
-    "Lead Profile",
-    "Asymmetrique Activity Index",
-    "Asymmetrique Profile Index",
-    "Asymmetrique Activity Score",
-    "Asymmetrique Profile Score",
-}
+from tests.export_files import REP_WRITTEN
 
 
 def planted(
