@@ -382,18 +382,8 @@ def _table(name: str, body: Any, *, kind: str, root: Path, where: str) -> TableS
             )
     if name in ("activities", "channel_costs") and extra:
         raise LeadscoreError(f"{where}.extra: the {name} table takes no extra columns")
-    return TableSource(
-        name=name,
-        path=_path(_required(body, "path", where), root),
-        columns=columns,
-        constants=constants,
-        date_formats=_date_formats(body.get("date_formats"), f"{where}.date_formats"),
-        missing_values=tuple(
-            str(v) for v in _list(body.get("missing_values") or [], f"{where}.missing_values")
-        ),
-        values=_value_maps(body.get("values"), f"{where}.values"),
-        extra=extra,
-        where=where,
+    return _table_source(
+        name, body, root, columns=columns, extra=extra, constants=constants, where=where
     )
 
 
@@ -428,10 +418,26 @@ def _lookup(
             raise LeadscoreError(
                 f"{where}.extra: role {role!r} of '{column}' is not one of {', '.join(ROLES)}"
             )
-    table = TableSource(
+    table = _table_source(name, body, root, columns=columns, extra=extra, where=where)
+    return Lookup(table=table, key=str(key), lead_column=str(lead_column))
+
+
+def _table_source(
+    name: str,
+    body: dict,
+    root: Path,
+    *,
+    columns: dict[str, str],
+    extra: dict[str, str],
+    where: str,
+    constants: dict[str, str] | None = None,
+) -> TableSource:
+    """The settings every exported table shares: path, date formats, missing values, value maps."""
+    return TableSource(
         name=name,
         path=_path(_required(body, "path", where), root),
         columns=columns,
+        constants=constants or {},
         date_formats=_date_formats(body.get("date_formats"), f"{where}.date_formats"),
         missing_values=tuple(
             str(v) for v in _list(body.get("missing_values") or [], f"{where}.missing_values")
@@ -440,7 +446,6 @@ def _lookup(
         extra=extra,
         where=where,
     )
-    return Lookup(table=table, key=str(key), lead_column=str(lead_column))
 
 
 def _protocol(body: Any, kind: str, tables: dict[str, TableSource], where: str) -> Protocol:
