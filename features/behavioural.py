@@ -1,10 +1,11 @@
 """Behavioural features: what a lead did before as_of, aggregated in DuckDB, finished in numpy.
 
-DuckDB reduces the activities to a few numbers per snapshot and activity type (table
-`increments`); numpy spreads them into one dense array per statistic and the features are small
-functions of those arrays (`behavioural_features`). Two query plans fill `increments`:
-- `direct` (every snapshot has the same as_of: nightly scoring): one pass over the activities
-  before as_of, grouped by lead and activity type, with only seven aggregates (DuckDB's hash
+DuckDB reduces the activities to a few numbers per snapshot and activity type (the
+increments); each feature spreads the increments it needs into one vector per snapshot, in
+numpy (`Aggregates`, `behavioural_features`). Two query plans compute the increments:
+- `direct` (every snapshot has the same as_of: nightly scoring): one pass over the scored
+  leads' activities before as_of, grouped by snapshot and activity type, with only seven
+  aggregates, fetched straight to Arrow (DuckDB's hash
   aggregation costs about the same per aggregate and row, so dozens of FILTER columns would be
   many times slower than a narrow GROUP BY and a numpy pivot);
 - `cumulative` (many as_of dates, training): an ASOF join assigns every activity once to the
@@ -85,46 +86,53 @@ def _page_filter() -> str:
     return f"activity_type IN ({', '.join(map(quote_text, PAGE_TYPES))})"
 
 
-def direct_sql(as_of_us: int, windows: Sequence[int], rate: float) -> list[str]:
-    """Every snapshot at one as_of: aggregate by lead first, join the few result rows after.
-
-    DuckDB's hash aggregation costs about as much per aggregate as per group, so the per-type
-    pass keeps seven aggregates and the distinct counts are plain DISTINCT passes; each runs as
-    its own statement so that it has the whole memory limit to itself."""
-    leaves = "".join(
-        f"count(*) FILTER (t < {as_of_us - w * DAY_US}) AS leave_{w}, " for w in windows
+def _type_codes(activity_types: Sequence[str]) -> str:
+    """SQL: a relation (activity_type, code) with code = the position in the vocabulary."""
+    types = ", ".join(map(quote_text, activity_types))
+    return (
+        f"(SELECT unnest([{types}]) AS activity_type, "
+        f"(generate_subscripts([{types}], 1) - 1)::INTEGER AS code)"
     )
-    no_leaves = "".join(f"NULL AS leave_{w}, " for w in windows)
+
+
+def direct_sql(
+    as_of_us: int, windows: Sequence[int], rate: float, activity_types: Sequence[str]
+) -> tuple[str, str]:
+    """Every snapshot at one as_of: per (snapshot, type) and per snapshot detail counts, as
+    two SELECTs in the shape `_fetch` gives, fetched straight to Arrow.
+
+    Activities are joined to the snapshot keys first, so only the scored leads' activities
+    are aggregated (a nightly run scores the open leads, not the whole history). DuckDB's hash
+    aggregation costs about as much per aggregate as per group, so the per-type pass keeps
+    seven aggregates and the distinct counts come from one GROUP BY (snapshot, detail); each
+    query runs on its own so that it has the whole memory limit to itself."""
+    leaves = "".join(
+        f"count(*) FILTER (t < {as_of_us - w * DAY_US})::INTEGER AS leave_{w}, " for w in windows
+    )
     as_of = f"make_timestamp({as_of_us}::BIGINT)"
     pages_from = f"make_timestamp({as_of_us - PAGES_DAYS * DAY_US}::BIGINT)"
-    with_detail = f"occurred_at < {as_of} AND detail IS NOT NULL AND detail <> ''"
-    return [
-        f"""CREATE OR REPLACE TEMP TABLE per_type AS
-        SELECT lead_id, activity_type, count(*) AS adds, {leaves}
-               max(t) AS last_t, {_decay_units(f"t - {as_of_us}", rate)} AS decay_units
-        FROM (SELECT lead_id, activity_type, epoch_us(occurred_at) AS t
-              FROM activities WHERE occurred_at < {as_of})
-        GROUP BY lead_id, activity_type""",
-        f"""CREATE OR REPLACE TEMP TABLE details AS
-        SELECT lead_id, count(*) AS new_details
-        FROM (SELECT DISTINCT lead_id, detail FROM activities WHERE {with_detail})
-        GROUP BY lead_id""",
-        f"""CREATE OR REPLACE TEMP TABLE pages AS
-        SELECT lead_id, count(*) AS page_change
-        FROM (SELECT DISTINCT lead_id, detail FROM activities
-              WHERE {with_detail} AND occurred_at >= {pages_from} AND {_page_filter()})
-        GROUP BY lead_id""",
-        # A page viewed is a detail seen: every lead in `pages` is in `details`.
-        f"""CREATE OR REPLACE TEMP TABLE increments AS
-        SELECT k.key_id, s.* EXCLUDE (lead_id)
-        FROM (SELECT * FROM per_type
-              UNION ALL BY NAME
-              SELECT lead_id, NULL AS activity_type, NULL AS adds, {no_leaves} NULL AS last_t,
-                     NULL AS decay_units, new_details, coalesce(page_change, 0) AS page_change
-              FROM details LEFT JOIN pages USING (lead_id)) AS s
-        JOIN keys AS k ON s.lead_id = k.lead_id""",
-        "DROP TABLE per_type; DROP TABLE details; DROP TABLE pages",
-    ]
+    scored = "activities AS a JOIN keys AS k ON a.lead_id = k.lead_id"
+    with_detail = f"a.occurred_at < {as_of} AND a.detail IS NOT NULL AND a.detail <> ''"
+    per_type = f"""
+        SELECT p.key_id, c.code, p.adds, {", ".join(f"p.leave_{w}" for w in windows)},
+               p.last_t, p.decay_units
+        FROM (SELECT key_id, activity_type, count(*)::INTEGER AS adds, {leaves}
+                     max(t) AS last_t, {_decay_units(f"t - {as_of_us}", rate)} AS decay_units
+              FROM (SELECT k.key_id, a.activity_type, epoch_us(a.occurred_at) AS t
+                    FROM {scored} WHERE a.occurred_at < {as_of})
+              GROUP BY key_id, activity_type) AS p
+        JOIN {_type_codes(activity_types)} AS c ON p.activity_type = c.activity_type"""
+    # One pass over (snapshot, detail): a detail counts once, and once more among the pages
+    # when some visit of it was a page view inside the pages window.
+    recent_page = f"a.{_page_filter()} AND a.occurred_at >= {pages_from}"
+    per_detail = f"""
+        SELECT key_id, count(*)::INTEGER AS new_details,
+               count(*) FILTER (recent_page)::INTEGER AS page_change
+        FROM (SELECT k.key_id, a.detail, bool_or({recent_page}) AS recent_page
+              FROM {scored} WHERE {with_detail}
+              GROUP BY k.key_id, a.detail)
+        GROUP BY key_id"""
+    return per_type, per_detail
 
 
 def cumulative_sql(windows: Sequence[int], rate: float) -> str:
@@ -177,20 +185,30 @@ GROUP BY k.key_id, e.activity_type
 """
 
 
-# --- numpy: dense per-snapshot aggregates ------------------------------------------------------
+# --- numpy: per-snapshot aggregates, spread one feature column at a time ---------------------
 
 
 @dataclass(eq=False)
 class Aggregates:
-    """Per snapshot (row i = key_id i) and activity type (column j = activity_types[j])."""
+    """What the features are made of, per snapshot (key_id 0..n-1).
+
+    Counts and last times stay in the sparse rows DuckDB returned (one per snapshot and
+    activity type seen), sorted by type; a feature spreads the rows it needs into a vector of
+    its own, so no [snapshots x types] array per statistic is ever held. With several snapshots
+    of one lead (``lead`` given) the rows are increments since the previous snapshot, run up
+    per lead.
+    """
 
     activity_types: tuple[str, ...]
     as_of_us: np.ndarray
     created_us: np.ndarray
-    adds: np.ndarray  # [keys, types] activities before as_of
-    leaves: dict[int, np.ndarray]  # window days -> [keys, types] activities older than that
-    last_us: np.ndarray  # [keys, types]; NO_TIME where never
-    decay: np.ndarray  # [keys] the decayed sum over all types
+    type_starts: np.ndarray  # rows of activity_types[j]: type_starts[j]:type_starts[j + 1]
+    key: np.ndarray  # per row: the snapshot
+    adds: np.ndarray  # per row: activities
+    leaves: dict[int, np.ndarray]  # window days -> per row: activities older than that
+    last_t: np.ndarray  # per row: the latest activity's time (us)
+    lead: np.ndarray | None  # per snapshot: the lead's rank, when a lead has several snapshots
+    decay: np.ndarray  # per snapshot: the decayed sum over all types
     distinct_details: np.ndarray
     distinct_pages: np.ndarray
 
@@ -199,45 +217,56 @@ class Aggregates:
         if activity_type is None:
             return self._any_type_count(window)
         if activity_type not in self.activity_types:
-            return np.zeros(len(self.adds))
-        j = self.activity_types.index(activity_type)
-        counts = self.adds[:, j].astype("float64")
-        if window:
-            counts -= self.leaves[window][:, j]
-        return counts
+            return np.zeros(len(self.as_of_us))
+        rows = self._rows(activity_type)
+        counts = np.zeros(len(self.as_of_us), dtype="int64")
+        counts[self.key[rows]] = self._in_window(window, rows)
+        return self._run_up(counts).astype("float64")
 
     @functools.cache  # noqa: B019 -- an Aggregates lives for one matrix build
     def _any_type_count(self, window: int | None) -> np.ndarray:
-        older = self.leaves[window].sum(axis=1) if window else 0
-        return (self.adds.sum(axis=1) - older).astype("float64")
+        # float64 sums of integer counts are exact far beyond any lead's activity count
+        counts = np.bincount(self.key, self._in_window(window), minlength=len(self.as_of_us))
+        return self._run_up(counts.astype("int64")).astype("float64")
 
     def days_since_last(self, activity_type: str | None = None) -> np.ndarray:
         """Days from the last activity of a type (None = any) to as_of; NaN if never."""
-        if activity_type is None:
-            last = self.last_us.max(axis=1, initial=NO_TIME)
-        else:
-            last = self.last_us[:, self.activity_types.index(activity_type)]
+        last = np.full(len(self.as_of_us), NO_TIME, dtype="int64")
+        for t in self.activity_types if activity_type is None else (activity_type,):
+            rows = self._rows(t)
+            keys = self.key[rows]
+            last[keys] = np.maximum(last[keys], self.last_t[rows])
+        if self.lead is not None:
+            last = _running_max(last, self.lead)
         days = (self.as_of_us - last) / DAY_US
         return np.where(last == NO_TIME, np.nan, days)
+
+    def _rows(self, activity_type: str) -> slice:
+        j = self.activity_types.index(activity_type)
+        return slice(self.type_starts[j], self.type_starts[j + 1])
+
+    def _in_window(self, window: int | None, rows: slice = slice(None)) -> np.ndarray:
+        counts = self.adds[rows].astype("int64")
+        return counts - self.leaves[window][rows] if window else counts
+
+    def _run_up(self, values: np.ndarray) -> np.ndarray:
+        return values if self.lead is None else _running_sum(values, self.lead)
 
 
 def _running_max(values: np.ndarray, lead: np.ndarray) -> np.ndarray:
     """Running max over each lead's snapshots (rows sorted by lead, then as_of)."""
-    frame = pd.DataFrame(values.reshape(len(values), -1))
-    running = frame.groupby(lead, sort=False).cummax().to_numpy(dtype=values.dtype)
-    return np.asfortranarray(running.reshape(values.shape))
+    return pd.Series(values).groupby(lead, sort=False).cummax().to_numpy(dtype=values.dtype)
 
 
 def _running_sum(values: np.ndarray, lead: np.ndarray) -> np.ndarray:
     """Running sum over each lead's snapshots: a cumulative sum minus its value just before
     the lead's first row (exact for integer counts; decay is summed per lead instead)."""
     if values.dtype.kind == "f":
-        frame = pd.Series(values)
-        return frame.groupby(lead, sort=False).cumsum().to_numpy()
-    total = np.cumsum(values, axis=0, dtype="int64")
+        return pd.Series(values).groupby(lead, sort=False).cumsum().to_numpy()
+    total = np.cumsum(values, dtype="int64")
     first = np.flatnonzero(np.diff(lead, prepend=-1))[lead]  # each row's lead's first row
-    before = np.where((first > 0)[:, None], total[np.maximum(first - 1, 0)], 0)
-    return np.asfortranarray((total - before).astype(values.dtype))
+    before = np.where(first > 0, total[np.maximum(first - 1, 0)], 0)
+    return (total - before).astype(values.dtype)
 
 
 @dataclass
@@ -254,16 +283,13 @@ class Increments:
 
 def _fetch(con: duckdb.DuckDBPyConnection, activity_types: Sequence[str], windows: Sequence[int]):
     """Table `increments` as Arrow; activities outside the vocabulary are left out."""
-    types = ", ".join(map(quote_text, activity_types))
     leaves = ", ".join(f"leave_{w}::INTEGER AS leave_{w}" for w in windows)
     per_type = con.sql(
         f"""SELECT i.key_id, c.code, i.adds::INTEGER AS adds, {leaves},
                    coalesce(i.last_t, {NO_TIME}) AS last_t,
                    coalesce(i.decay_units, 0)::BIGINT AS decay_units
             FROM increments AS i
-            JOIN (SELECT unnest([{types}]) AS activity_type,
-                         (generate_subscripts([{types}], 1) - 1)::INTEGER AS code) AS c
-              ON i.activity_type = c.activity_type"""
+            JOIN {_type_codes(activity_types)} AS c ON i.activity_type = c.activity_type"""
     ).to_arrow_table()
     per_detail = con.sql(
         "SELECT key_id, new_details::INTEGER AS new_details, page_change::INTEGER AS page_change "
@@ -272,54 +298,51 @@ def _fetch(con: duckdb.DuckDBPyConnection, activity_types: Sequence[str], window
     return per_type, per_detail
 
 
-def dense_aggregates(
+def aggregates_of(
     increments: Increments, keys: pd.DataFrame, activity_types: Sequence[str]
 ) -> Aggregates:
-    """Spread the increments into dense arrays and, for leads with several snapshots, run
-    them up over each lead's snapshots. `keys` has key_id 0..n-1 in (lead, as_of) order with
-    lead_rank, as_of_us, ref_us and created_us."""
+    """The Aggregates of the snapshots in `keys` (key_id 0..n-1 in (lead, as_of) order, with
+    lead_rank, as_of_us, ref_us and created_us) from what `query_increments` fetched."""
     per_type, per_detail = increments.per_type, increments.per_detail
-    windows, rate = increments.windows, increments.rate
-    n, width = len(keys), len(activity_types)
-    key = per_type.column("key_id").to_numpy()
-    code = per_type.column("code").to_numpy()
+    n = len(keys)
+    code = per_type.column("code").to_numpy().astype("int16")  # sorted by radix: linear
+    by_type = np.argsort(code, kind="stable")
 
-    def dense(name: str, dtype: str, fill: int = 0) -> np.ndarray:
-        out = np.full((n, width), fill, dtype=dtype, order="F")  # features read columns
-        out[key, code] = per_type.column(name).to_numpy()
-        return out
+    def column(name: str) -> np.ndarray:
+        return per_type.column(name).to_numpy()[by_type]
 
-    adds = dense("adds", "int32")
-    leaves = {w: dense(f"leave_{w}", "int32") for w in windows}
-    last = dense("last_t", "int64", fill=NO_TIME)
+    key = column("key_id")
     # exact integer sum over types, then one weight per snapshot: D_k = sum over the lead's
     # snapshots j <= k of units_j * 2^-40 * exp(-rate (as_of_k - as_of_j)), scaled to ref_us
-    units = dense("decay_units", "int64").sum(axis=1)
-    details = np.zeros((n, 2), dtype="int32")
+    units = np.zeros(n, dtype="int64")
+    np.add.at(units, key, column("decay_units"))
+    details = np.zeros((2, n), dtype="int32")
     detail_key = per_detail.column("key_id").to_numpy()
-    details[detail_key, 0] = per_detail.column("new_details").to_numpy()
-    details[detail_key, 1] = per_detail.column("page_change").to_numpy()
+    details[0, detail_key] = per_detail.column("new_details").to_numpy()
+    details[1, detail_key] = per_detail.column("page_change").to_numpy()
 
     as_of_us, ref_us = keys["as_of_us"].to_numpy(), keys["ref_us"].to_numpy()
+    rate = increments.rate
     decay = units * DECAY_UNIT * np.exp(rate * (as_of_us - ref_us))
     lead = keys["lead_rank"].to_numpy()
-    if n and lead.max() + 1 < n:  # some lead has several snapshots: run the increments up
-        adds = _running_sum(adds, lead)
-        leaves = {w: _running_sum(v, lead) for w, v in leaves.items()}
-        last = _running_max(last, lead)
+    several = bool(n) and lead.max() + 1 < n  # some lead has several snapshots: run them up
+    if several:
         decay = _running_sum(decay, lead)  # sequential per lead: deterministic
-        details = _running_sum(details, lead)
+        details = np.stack([_running_sum(d, lead) for d in details])
     decay = decay * np.exp(-rate * (as_of_us - ref_us))
     return Aggregates(
         activity_types=tuple(activity_types),
         as_of_us=as_of_us,
         created_us=keys["created_us"].to_numpy(),
-        adds=adds,
-        leaves=leaves,
-        last_us=last,
+        type_starts=np.searchsorted(code[by_type], np.arange(len(activity_types) + 1)),
+        key=key,
+        adds=column("adds"),
+        leaves={w: column(f"leave_{w}") for w in increments.windows},
+        last_t=column("last_t"),
+        lead=lead if several else None,
         decay=decay,
-        distinct_details=details[:, 0].astype("float64"),
-        distinct_pages=details[:, 1].astype("float64"),
+        distinct_details=details[0].astype("float64"),
+        distinct_pages=details[1].astype("float64"),
     )
 
 
@@ -329,9 +352,9 @@ def choose_plan(con: duckdb.DuckDBPyConnection) -> str:
     return "direct" if dates <= 1 else "cumulative"
 
 
-def check_decay_range(con: duckdb.DuckDBPyConnection, half_life_days: float) -> None:
+def check_decay_range(keys: pd.DataFrame, half_life_days: float) -> None:
     """The cumulative plan's decay weights must stay inside float64 range."""
-    (span_us,) = con.execute("SELECT coalesce(max(as_of_us - ref_us), 0) FROM keys").fetchall()[0]
+    span_us = int((keys["as_of_us"] - keys["ref_us"]).max()) if len(keys) else 0
     if span_us * decay_rate_per_us(half_life_days) > MAX_DECAY_EXPONENT:
         raise LeadscoreError(
             f"params.yaml: features.half_life_days={half_life_days} is too short for snapshots "
@@ -364,15 +387,16 @@ def query_increments(
                 "params.yaml: features.engine.plan 'direct' needs one as_of for all pairs; use auto"
             )
         as_of_us = int(dates[0]) if len(dates) else 0
-        for statement in direct_sql(as_of_us, windows, rate):
-            con.execute(statement)
+        per_type_sql, per_detail_sql = direct_sql(as_of_us, windows, rate, activity_types)
+        per_type = con.sql(per_type_sql).to_arrow_table()
+        per_detail = con.sql(per_detail_sql).to_arrow_table()
     elif plan == "cumulative":
-        check_decay_range(con, half_life_days)
+        check_decay_range(keys, half_life_days)
         con.execute(cumulative_sql(windows, rate))
+        per_type, per_detail = _fetch(con, activity_types, windows)
+        con.execute("DROP TABLE increments")
     else:
         raise ValueError(f"unknown plan {plan!r}; use auto, direct or cumulative")
-    per_type, per_detail = _fetch(con, activity_types, windows)
-    con.execute("DROP TABLE increments")
     return Increments(per_type, per_detail, windows, rate, plan)
 
 

@@ -21,12 +21,13 @@ import numpy as np
 import pandas as pd
 import psutil
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from features.behavioural import (
     Aggregates,
     BehaviouralFeature,
+    aggregates_of,
     behavioural_features,
-    dense_aggregates,
     query_increments,
     quote_name,
 )
@@ -152,9 +153,9 @@ def build_feature_matrix(
     finally:
         con.close()  # frees DuckDB's memory before numpy needs its own
     plan = increments.plan
-    aggregates = dense_aggregates(increments, keys, settings.activity_types)
+    aggregates = aggregates_of(increments, keys, settings.activity_types)
     del increments
-    _log_step("dense aggregates", started)
+    _log_step("aggregates", started)
     matrix = _assemble(keys, aggregates, row_keys, settings)
     _log_step("matrix", started)
     log.info(
@@ -258,13 +259,13 @@ def create_views(con: duckdb.DuckDBPyConnection, interim_dir: Path) -> None:
 
 def create_keys(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Table `keys`: one row per distinct (lead_id, as_of), key_id in (lead, as_of) order,
-    with the lead's attributes; returned as a frame too."""
+    with the lead's attributes; returned as a frame too, with lead_rank (the lead's position
+    among the leads) and ref_us (its first as_of), which the sorted rows give without another
+    window function."""
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE keys AS
         SELECT (row_number() OVER (ORDER BY s.lead_id, s.as_of) - 1)::BIGINT AS key_id,
-               (dense_rank() OVER (ORDER BY s.lead_id) - 1)::BIGINT AS lead_rank,
                s.lead_id, s.as_of, epoch_us(s.as_of) AS as_of_us,
-               min(epoch_us(s.as_of)) OVER (PARTITION BY s.lead_id) AS ref_us,
                epoch_us(l.created_at) AS created_us, l.lead_id AS known_lead_id,
                l.created_at, {", ".join(f"l.{c}" for c in LEAD_ATTRIBUTES)}
         FROM (SELECT DISTINCT lead_id, as_of FROM pairs_input) AS s
@@ -278,8 +279,17 @@ def create_keys(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
             f"pairs: {unknown} lead_id(s) not in leads.parquet (e.g. {example!r}); "
             "build features only for ingested leads"
         )
-    keys = con.sql("SELECT * EXCLUDE (known_lead_id) FROM keys ORDER BY key_id").to_arrow_table()
-    return keys.to_pandas()
+    table = con.sql("SELECT * EXCLUDE (known_lead_id) FROM keys ORDER BY key_id").to_arrow_table()
+    lead_id = table.column("lead_id")
+    first_of_lead = np.ones(len(table), dtype=bool)
+    if len(table) > 1:
+        first_of_lead[1:] = pc.not_equal(lead_id[1:], lead_id[:-1]).to_numpy(zero_copy_only=False)
+    lead_rank = np.cumsum(first_of_lead) - 1
+    as_of_us = table.column("as_of_us").to_numpy()
+    keys = table.to_pandas()
+    keys.insert(1, "lead_rank", lead_rank)
+    keys.insert(keys.columns.get_loc("as_of_us") + 1, "ref_us", as_of_us[first_of_lead][lead_rank])
+    return keys
 
 
 def _assemble(
