@@ -27,14 +27,15 @@ from models import economics as ec
 from models.point_table import PointTable
 from scoring import drift as dr
 from scoring.contributions import ReasonContributions
-from scoring.control_group import CONTROL, assign_arms
-from scoring.output import COLUMNS, REASON_COLUMNS
-from scoring.reasons import Template, template_for, top_reasons
+from scoring.control_group import CONTROL, MODEL, in_control
+from scoring.output import COLUMNS, REASON_COLUMNS, text_column
+from scoring.reasons import Sentences, Template, template_for, top_reason_codes
 from scoring.thresholds import RoutingRule, legacy_routes, model_routes, split_capacity
 
 log = logging.getLogger(__name__)
 
 DAY = pd.Timedelta(days=1)
+ROUTES: tuple[str, ...] = (ec.SALES, ec.NURTURE, ec.NONE)
 
 
 @dataclass(frozen=True)
@@ -144,8 +145,8 @@ def reason_templates(
 
 def predict_with_reasons(
     matrix: pd.DataFrame, model: Any, params: dict[str, Any], settings: ScoringSettings
-) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Calibrated P(convert) and the reason columns, chunk by chunk (bounded memory)."""
+) -> tuple[np.ndarray, list[pd.api.extensions.ExtensionArray]]:
+    """Calibrated P(convert) and the reason columns (``str``), chunk by chunk (bounded memory)."""
     names = list(model.feature_names)
     categorical = set(getattr(model, "categorical_levels", {}) or {})
     kinds, templates = reason_templates(names, categorical, params)
@@ -159,15 +160,22 @@ def predict_with_reasons(
     contributor.prepare(matrix, seed=settings.seed)
     n, step = len(matrix), max(settings.chunk_rows, 1)
     probability = np.empty(n)
-    reasons = [np.empty(n, dtype=object) for _ in REASON_COLUMNS]
+    sentences = Sentences()  # reasons stay int32 codes into the distinct sentences until the end
+    codes = np.empty((len(REASON_COLUMNS), n), dtype=np.int32)
     for start in tqdm(range(0, n, step), desc="model and reasons", unit="chunk", disable=None):
         chunk = matrix.iloc[start : start + step]
         rows = slice(start, start + len(chunk))
         probability[rows] = model.predict_proba(chunk)[:, 1]
-        texts = top_reasons(contributor(chunk), chunk, names, templates, kinds)
-        for column, text in zip(reasons, texts, strict=True):
-            column[rows] = text
-    return probability, reasons
+        codes[:, rows] = top_reason_codes(
+            contributor.columns(chunk),
+            chunk,
+            names,
+            templates,
+            kinds,
+            sentences,
+            n_reasons=len(REASON_COLUMNS),
+        )
+    return probability, [sentences.texts(rank) for rank in codes]
 
 
 def score_open_leads(
@@ -205,7 +213,7 @@ def score_open_leads(
         control_salt=settings.control_salt,
     )
     for column, text in zip(REASON_COLUMNS, reasons, strict=True):
-        scores[column] = pd.array(text, dtype="str")
+        scores[column] = text
     scores["model_version"] = str(model_version)
     scores["scored_at"] = pd.Series(
         np.full(len(scores), as_of.to_datetime64()), dtype="datetime64[us]"
@@ -231,36 +239,51 @@ def routed_scores(
     control_salt: str,
 ) -> pd.DataFrame:
     """lead_id, score, probability, tier, route, expected_value, arm for the scored rows."""
-    lead_id = matrix["lead_id"].astype("str").to_numpy()
-    arm = assign_arms(lead_id, control_share, control_salt)
+    lead_id = matrix["lead_id"].astype("str")  # stays Arrow text: no million Python strings
+    control = in_control(lead_id, control_share, control_salt)
     value = rule.conversion_value(matrix)
     model_capacity, control_capacity = split_capacity(rule.economics.sales_capacity, control_share)
-    route = np.empty(len(matrix), dtype=object)
-    in_model = arm != CONTROL
+    route = np.empty(len(matrix), dtype=np.intp)  # codes into ROUTES
     model_economics = ec.Economics(
         rule.economics.sales_contact_cost,
         rule.economics.nurture_touch_cost,
         rule.economics.nurture_uplift,
         model_capacity,
     )
-    route[in_model] = model_routes(probability[in_model], value[in_model], model_economics)
-    if (~in_model).any():
-        control = matrix.loc[~in_model]
-        route[~in_model] = legacy_routes(
-            point_table.predict_points(control), point_table.predict_mql(control), control_capacity
+    route[~control] = _route_codes(
+        model_routes(probability[~control], value[~control], model_economics)
+    )
+    if control.any():
+        points_of = matrix.loc[control]
+        route[control] = _route_codes(
+            legacy_routes(
+                point_table.predict_points(points_of),
+                point_table.predict_mql(points_of),
+                control_capacity,
+            )
         )
     expected = ec.expected_sales_profit(probability, value, rule.economics)
     return pd.DataFrame(
         {
-            "lead_id": pd.array(lead_id, dtype="str"),
+            "lead_id": lead_id.array,
             "score": ec.score_from_probability(probability).astype("int64"),
             "probability": probability.astype(float),
-            "tier": pd.array(ec.tiers_of(route), dtype="str"),
-            "route": pd.array(route, dtype="str"),
+            "tier": text_column(route, ec.tiers_of(np.array(ROUTES, dtype=object))),
+            "route": text_column(route, ROUTES),
             "expected_value": expected.astype(float),
-            "arm": pd.array(arm, dtype="str"),
+            "arm": text_column(control.astype(np.intp), (MODEL, CONTROL)),
         }
     )
+
+
+def _route_codes(routes: np.ndarray) -> np.ndarray:
+    """The position of each route in ROUTES."""
+    codes = np.full(len(routes), -1, dtype=np.intp)
+    for code, name in enumerate(ROUTES):
+        codes[routes == name] = code
+    if (codes < 0).any():  # a programming error: the economics rule knows only these routes
+        raise ValueError(f"unknown route(s) {sorted(set(routes[codes < 0]))}")
+    return codes
 
 
 def measure_drift(

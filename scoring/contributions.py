@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -132,10 +133,20 @@ class ReasonContributions:
         """The model's own per-feature contributions (columns in ``names`` order)."""
         return self.model.contributions(X)[self.names].to_numpy(dtype=float)
 
+    def columns(self, X: pd.DataFrame) -> Iterator[np.ndarray]:
+        """Each feature's contributions in ``names`` order, one column at a time.
+
+        The lookup path computes a column when asked, so the (rows, features) matrix of a
+        chunk never exists; the exact path yields the columns of the model's matrix.
+        """
+        if self.lookups is None:
+            yield from self.exact(X).T
+            return
+        for lookup, name in zip(self.lookups, self.names, strict=True):
+            yield lookup.apply(X[name])
+
     def __call__(self, X: pd.DataFrame) -> np.ndarray:
+        """The contributions as a (rows, names) matrix."""
         if self.lookups is None:
             return self.exact(X)
-        out = np.empty((len(X), len(self.names)), order="F")  # column writes stay contiguous
-        for j, name in enumerate(self.names):
-            out[:, j] = self.lookups[j].apply(X[name])
-        return np.ascontiguousarray(out)
+        return np.column_stack(list(self.columns(X)))

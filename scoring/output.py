@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
@@ -164,13 +167,30 @@ def import_format(
     )
 
 
+def text_column(codes: np.ndarray, labels: Sequence[str]) -> pd.api.extensions.ExtensionArray:
+    """``labels[codes]`` as a ``str`` array (code -1: missing), taken in Arrow.
+
+    A column of a million cells with few distinct values never becomes a million Python
+    strings: the labels are stored once and the codes pick them.
+    """
+    codes = np.asarray(codes)
+    taken = pc.take(pa.array(list(labels), type=pa.large_string()), pa.array(codes, mask=codes < 0))
+    return pd.array(taken, dtype="str")
+
+
 def neutralise(values: pd.Series) -> pd.Series:
     """Text cells a spreadsheet would run as a formula get a leading single quote."""
     text = values.astype("str")
-    risky = text.str[:1].isin(FORMULA_STARTS).fillna(False).to_numpy(dtype=bool)
-    if not risky.any():
+    # in Arrow: a million cells without a Python string each
+    cells = pa.array(text, type=pa.large_string())
+    first = pc.utf8_slice_codeunits(cells, 0, 1)
+    risky = pc.is_in(first, value_set=pa.array(FORMULA_STARTS, type=pa.large_string()))
+    if not pc.any(risky).as_py():
         return text
-    return text.where(~risky, "'" + text)
+    quote, nothing = pa.scalar("'", pa.large_string()), pa.scalar("", pa.large_string())
+    quoted = pc.binary_join_element_wise(quote, cells, nothing)  # "'" + cell
+    safe = pd.array(pc.if_else(risky, quoted, cells), dtype="str")
+    return pd.Series(safe, index=text.index, name=text.name)
 
 
 def _format_times(values: pd.Series, fmt: str) -> pd.Series:
@@ -181,6 +201,11 @@ def _format_times(values: pd.Series, fmt: str) -> pd.Series:
 
 def sort_rows(scores: pd.DataFrame) -> pd.DataFrame:
     """Highest probability first, then lead_id: a stable, meaningful order."""
+    if scores["lead_id"].is_monotonic_increasing:  # as scoring hands them over
+        # a stable sort by probability alone keeps lead_id order within ties: the same rows
+        # as sorting by both keys, without factorising a million ids
+        order = np.argsort(-scores["probability"].to_numpy(dtype=float), kind="stable")
+        return scores.take(order).reset_index(drop=True)
     return scores.sort_values(
         ["probability", "lead_id"], ascending=[False, True], kind="mergesort"
     ).reset_index(drop=True)
@@ -230,6 +255,10 @@ def write_scores(
     targets = [Path(csv_path), Path(parquet_path)] + ([Path(history_path)] if history_path else [])
     with contextlib.ExitStack() as stack:
         temporaries = [stack.enter_context(atomic_path(t)) for t in targets]
+        # the Parquet files are written in a second thread while the CSV is (pyarrow releases
+        # the GIL); entered last, the pool is joined before any temporary is renamed or removed
+        pool = stack.enter_context(ThreadPoolExecutor(max_workers=1))
+        parquet_written = pool.submit(_write_parquet, parquet_table, temporaries[1:])
         with pa_csv.CSVWriter(
             str(temporaries[0]), csv_table.schema, write_options=pa_csv.WriteOptions()
         ) as writer:
@@ -237,10 +266,14 @@ def write_scores(
                 writer.write_batch(batch)
                 if on_rows is not None:
                     on_rows(batch.num_rows)
-        for tmp in temporaries[1:]:
-            pq.write_table(parquet_table, tmp)
+        parquet_written.result()
         for tmp in temporaries:  # the CRM's import user must be able to read the files
             os.chmod(tmp, _readable_mode())
+
+
+def _write_parquet(table: pa.Table, paths: list[Path]) -> None:
+    for path in paths:
+        pq.write_table(table, path)
 
 
 def _readable_mode() -> int:

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
+
+from scoring.output import text_column
 
 UP, DOWN = "(+)", "(\u2212)"  # U+2212 minus sign, as a typographer writes it
 N_REASONS = 3
@@ -346,13 +348,116 @@ def render_values(template: Template, values: pd.Series, kind: str) -> np.ndarra
     return texts[codes]
 
 
-def _signed_texts(template: Template, values, kind: str, up: np.ndarray) -> np.ndarray:
-    """template(value) + the sign mark, formatted once per distinct value and sign."""
+class Sentences:
+    """The distinct reason sentences of a run; a reason is a code into them (-1: no reason).
+
+    A million leads share a few thousand sentences, so the reasons travel as int32 codes and
+    become text only once, as an Arrow string column (a take from the distinct sentences).
+    """
+
+    def __init__(self) -> None:
+        self._code: dict[str, int] = {}
+
+    def codes(self, texts: Sequence[str]) -> np.ndarray:
+        """The code of each text, adding the new ones."""
+        code = self._code
+        return np.array([code.setdefault(t, len(code)) for t in texts], dtype=np.int32)
+
+    def distinct(self) -> list[str]:
+        """Every sentence, in code order."""
+        return list(self._code)
+
+    def texts(self, codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
+        """The sentences of ``codes`` as a ``str`` array; code -1 is missing."""
+        return text_column(codes, self.distinct())
+
+
+def _signed_codes(
+    template: Template, values, kind: str, up: np.ndarray, sentences: Sentences
+) -> np.ndarray:
+    """Codes of template(value) + the sign mark, formatted once per distinct value and sign."""
     codes, uniques = _distinct(values, kind)
-    sentences = [template(u) for u in uniques] + [template(None)]
-    rising = np.array([f"{t} {UP}" for t in sentences], dtype=object)
-    falling = np.array([f"{t} {DOWN}" for t in sentences], dtype=object)
+    texts = [template(u) for u in uniques] + [template(None)]
+    rising = sentences.codes([f"{t} {UP}" for t in texts])
+    falling = sentences.codes([f"{t} {DOWN}" for t in texts])
     return np.where(up, rising[codes], falling[codes])
+
+
+def _insert(
+    magnitude: np.ndarray, index: np.ndarray, value: np.ndarray, size, column, j: int
+) -> None:
+    """Put feature ``j`` into the kept top k (each (k, rows)) of every row it beats, in place."""
+    k = len(magnitude)
+    # the newcomer is the latest column, so it ranks after every kept one as large as it:
+    # it takes rank r where it is strictly larger than the entry kept there
+    larger = size > magnitude
+    for r in range(k - 1, -1, -1):  # bottom up, so rank r - 1 still holds its old entry
+        np.copyto(magnitude[r], size, where=larger[r])
+        np.copyto(index[r], j, where=larger[r])
+        np.copyto(value[r], column, where=larger[r])
+        if r:  # where the newcomer went above rank r, the entry of rank r - 1 moves down
+            np.copyto(magnitude[r], magnitude[r - 1], where=larger[r - 1])
+            np.copyto(index[r], index[r - 1], where=larger[r - 1])
+            np.copyto(value[r], value[r - 1], where=larger[r - 1])
+
+
+def top_features(
+    columns: Iterable[np.ndarray], n_rows: int, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(feature index, contribution), each (k, rows): the k largest |contribution| per row.
+
+    ``columns`` yields one feature's contributions at a time, so the (rows, features) matrix
+    need not exist. Ties keep the earlier feature first; a missing contribution counts as 0.
+    """
+    magnitude = np.full((k, n_rows), -1.0)  # below any real magnitude: the first k always enter
+    index = np.zeros((k, n_rows), dtype=np.intp)
+    value = np.zeros((k, n_rows))
+    for j, column in enumerate(columns):
+        column = np.asarray(column, dtype=float)
+        size = np.fmax(np.abs(column), 0.0)  # fmax: NaN -> 0
+        entering = size > magnitude[k - 1]
+        count = np.count_nonzero(entering)
+        if count > n_rows // 8:
+            _insert(magnitude, index, value, size, column, j)
+        elif count:  # most features change few rows' top k: work on those rows only
+            rows = np.flatnonzero(entering)
+            kept = magnitude[:, rows], index[:, rows], value[:, rows]
+            _insert(*kept, size[rows], column[rows], j)
+            magnitude[:, rows], index[:, rows], value[:, rows] = kept
+    return index, value
+
+
+def top_reason_codes(
+    columns: Iterable[np.ndarray],
+    features: pd.DataFrame,
+    names: Sequence[str],
+    templates: Sequence[Template],
+    kinds: Sequence[str],
+    sentences: Sentences,
+    n_reasons: int = N_REASONS,
+) -> np.ndarray:
+    """(n_reasons, rows) sentence codes: the largest |contributions| first, signed; -1 none.
+
+    ``columns`` yields the contributions of each feature of ``names`` in turn (rows of
+    ``features``). Each feature is rendered once for all the rows and ranks that chose it.
+    """
+    n_rows = len(features)
+    k = min(n_reasons, len(names))
+    codes = np.full((n_reasons, n_rows), -1, dtype=np.int32)
+    if k == 0:
+        return codes
+    index, value = top_features(columns, n_rows, k)
+    chosen, value = index.ravel(), value.ravel()  # slot = rank * n_rows + row
+    row = np.tile(np.arange(n_rows), k)
+    flat = codes[:k].reshape(-1)  # a view: filling it fills codes
+    slots = np.flatnonzero(np.abs(value) > MIN_CONTRIBUTION)
+    slots = slots[np.argsort(chosen[slots], kind="stable")]  # grouped by feature
+    bounds = np.flatnonzero(np.diff(chosen[slots])) + 1
+    for group in np.split(slots, bounds) if len(slots) else []:
+        j = chosen[group[0]]
+        column = features[names[j]].iloc[row[group]]
+        flat[group] = _signed_codes(templates[j], column, kinds[j], value[group] > 0, sentences)
+    return codes
 
 
 def top_reasons(
@@ -363,33 +468,15 @@ def top_reasons(
     kinds: Sequence[str],
     n_reasons: int = N_REASONS,
 ) -> list[np.ndarray]:
-    """``n_reasons`` arrays of reason strings: the largest |contributions| first, signed.
+    """``n_reasons`` object arrays of reason strings (None: no reason) from a contributions matrix.
 
     ``contributions`` is (rows, len(names)) in the order of ``names``; ``features`` holds the
     feature values of the same rows. A row with fewer moving features gets empty reasons.
-    Each feature is rendered once for all the rows and ranks that chose it.
     """
-    contributions = np.ascontiguousarray(contributions, dtype=float)
-    n_rows, n_features = contributions.shape
-    k = min(n_reasons, n_features)
-    magnitude = np.abs(contributions)
-    magnitude[np.isnan(magnitude)] = 0.0
-    rows = np.arange(n_rows)
-    top = np.empty((n_rows, k), dtype=np.intp)  # feature index by rank; ties: first column
-    for rank in range(k):
-        top[:, rank] = magnitude.argmax(axis=1)
-        magnitude[rows, top[:, rank]] = -1.0
-    chosen = top.ravel()
-    value = contributions[np.repeat(rows, k), chosen]
-    row = np.repeat(rows, k)
-    text = np.full(n_rows * k, None, dtype=object)
-    slots = np.flatnonzero(np.abs(value) > MIN_CONTRIBUTION)
-    slots = slots[np.argsort(chosen[slots], kind="stable")]  # grouped by feature
-    bounds = np.flatnonzero(np.diff(chosen[slots])) + 1
-    for group in np.split(slots, bounds) if len(slots) else []:
-        j = chosen[group[0]]
-        column = features[names[j]].iloc[row[group]]
-        text[group] = _signed_texts(templates[j], column, kinds[j], value[group] > 0)
-    grid = text.reshape(n_rows, k)
-    empty = np.full(n_rows, None, dtype=object)
-    return [grid[:, r].copy() if r < k else empty.copy() for r in range(n_reasons)]
+    contributions = np.asarray(contributions, dtype=float)
+    sentences = Sentences()
+    codes = top_reason_codes(
+        contributions.T, features, names, templates, kinds, sentences, n_reasons
+    )
+    distinct = np.array([*sentences.distinct(), None], dtype=object)
+    return [distinct[rank] for rank in codes]  # code -1 picks the trailing None

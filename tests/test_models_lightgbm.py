@@ -5,7 +5,7 @@ from scipy.special import logit
 
 from features.errors import LeadscoreError
 from models.frames import features_of, labels_of
-from models.lightgbm_model import BIAS, LightGBMModel
+from models.lightgbm_model import BIAS, LightGBMModel, level_codes
 from models.metrics import roc_auc
 from tests.model_frames import feature_frame
 
@@ -69,3 +69,34 @@ def test_gain_importance_covers_every_feature(fitted):
     gain = fitted.gain_importance()
     assert list(gain.index) == fitted.feature_names_
     assert gain["seniority"] > 0
+
+
+def test_encoding_is_column_major_and_equals_a_column_by_column_stack(fitted, windows):
+    X = features_of(windows[2]).head(300).copy()
+    X.loc[X.index[:3], "channel"] = "carrier_pigeon"  # unseen: missing
+    X.loc[X.index[3:6], "seniority"] = None
+    encoded = fitted._encode(X)
+    assert encoded.flags["F_CONTIGUOUS"]  # LightGBM reads it without a copy
+    columns = []
+    for name in fitted.feature_names_:
+        if name in fitted.categorical_levels_:
+            levels = fitted.categorical_levels_[name]
+            codes = pd.Categorical(X[name].astype(object), categories=levels).codes
+            columns.append(np.where(codes < 0, np.nan, codes))
+        else:
+            columns.append(X[name].to_numpy(dtype=float, na_value=np.nan))
+    np.testing.assert_array_equal(encoded, np.column_stack(columns))
+    assert np.isnan(encoded[:3, fitted.feature_names_.index("channel")]).all()
+    p = fitted.booster_.predict(encoded, num_iteration=fitted.best_iteration_)
+    c_order = fitted.booster_.predict(
+        np.ascontiguousarray(encoded), num_iteration=fitted.best_iteration_
+    )
+    assert np.array_equal(p, c_order)
+
+
+def test_level_codes_of_text_and_of_objects_agree():
+    levels = ["a", "b", "c"]
+    values = ["c", None, "zz", "a", "b"]
+    as_text = level_codes(pd.Series(values, dtype="str"), levels)
+    as_objects = level_codes(pd.Series(values, dtype=object), levels)
+    assert as_text.tolist() == as_objects.tolist() == [2, -1, -1, 0, 1]

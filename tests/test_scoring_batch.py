@@ -60,6 +60,7 @@ def test_model_arm_by_expected_profit_control_arm_by_the_point_table():
         control_salt="leadscore-control-v1",
     )
     assert scores["arm"].tolist() == ["model"] * 4 + ["control"] * 2
+    assert all(scores[c].dtype == "str" for c in ("lead_id", "tier", "route", "arm"))
     # 0.05*8000=400>150 sales; 0.015*8000=120<150 but 0.015*400=6>5 nurture;
     # 0.09*1000=90<150 and 0.09*50=4.5<5: none; 0.001: none.
     # control: one demo request = 20 points = MQL -> sales, even at p=0.001; p=0.9 no MQL -> none
@@ -128,6 +129,8 @@ def test_lookup_contributions_equal_exact_ones_for_an_additive_model():
     approx.prepare(X, seed=0)
     assert approx.lookups is not None and exact.lookups is None
     np.testing.assert_allclose(approx(X), exact(X), atol=1e-9)
+    for path in (exact, approx):  # the streamed columns are the matrix's columns
+        np.testing.assert_array_equal(np.column_stack(list(path.columns(X))), path(X))
 
 
 def test_as_of_dates(tmp_path):

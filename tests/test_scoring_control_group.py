@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from features.errors import LeadscoreError
@@ -47,3 +49,25 @@ def test_zero_share_and_invalid_share():
     assert set(assign_arms(IDS[:100], 0.0)) == {MODEL}
     with pytest.raises(LeadscoreError, match="control_share"):
         assign_arms(IDS[:10], 1.5)
+
+
+def hashlib_uniform(lead_ids, salt="leadscore-control-v1"):
+    """The documented hash, one hashlib call per id: the reference for the vectorised one."""
+    digests = b"".join(hashlib.sha256(f"{salt}:{i}".encode()).digest()[:8] for i in lead_ids)
+    return np.frombuffer(digests, dtype=">u8").astype(np.float64) / 2**64
+
+
+def test_vectorised_hash_equals_hashlib_bit_for_bit():
+    rng = np.random.default_rng(0)
+    ids = [*IDS[:3000], "", "ü-é-漢字", "a b", "x" * 300]
+    ids += [f"{rng.integers(10**12)}-{rng.integers(10**6)}" for _ in range(2000)]
+    expected = hashlib_uniform(ids, salt="s-1")
+    assert np.array_equal(uniform_of(ids, salt="s-1"), expected)  # a list: str(id) each
+    as_str = pd.Series(ids, dtype="str")  # the scoring path: Arrow text, no copy
+    assert np.array_equal(uniform_of(as_str, salt="s-1"), expected)
+    assert np.array_equal(uniform_of([17, 42]), hashlib_uniform(["17", "42"]))
+
+
+def test_a_missing_lead_id_is_a_clear_error():
+    with pytest.raises(LeadscoreError, match="lead_id"):
+        uniform_of(pd.Series(["L1", None], dtype="str"))

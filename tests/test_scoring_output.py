@@ -19,6 +19,8 @@ from scoring.output import (
     import_format,
     neutralise,
     remove_stale_temporaries,
+    sort_rows,
+    text_column,
     write_scores,
 )
 
@@ -225,3 +227,31 @@ def test_written_files_are_readable_by_others_like_any_new_file(tmp_path):
     finally:
         os.umask(old)
     assert csv.stat().st_mode & 0o777 == 0o644
+
+
+@pytest.mark.parametrize("ids_sorted", [True, False])
+def test_row_order_is_probability_then_lead_id_with_or_without_sorted_ids(ids_sorted):
+    rng = np.random.default_rng(1)
+    frame = score_frame(500)
+    frame["probability"] = rng.choice([0.1, 0.25, 0.5], 500)  # many ties
+    frame["lead_id"] = pd.array([f"L{i // 2:05d}" for i in range(500)], dtype="str")  # doubles
+    frame["score"] = np.arange(500)  # tells rows with the same id apart
+    if not ids_sorted:
+        frame = frame.sample(frac=1, random_state=0)
+    expected = frame.sort_values(
+        ["probability", "lead_id"], ascending=[False, True], kind="mergesort"
+    ).reset_index(drop=True)
+    pd.testing.assert_frame_equal(sort_rows(frame), expected)
+
+
+def test_neutralise_keeps_missing_cells_and_the_str_type():
+    out = neutralise(pd.Series(["=1", None, "ok", "-2"], dtype="str", name="reason_1"))
+    assert out.dtype == "str" and out.name == "reason_1"
+    assert out.isna().tolist() == [False, True, False, False]
+    assert out.dropna().tolist() == ["'=1", "ok", "'-2"]
+
+
+def test_text_column_takes_labels_by_code():
+    column = text_column(np.array([1, 0, -1, 1]), ["model", "control"])
+    assert column.dtype == "str"
+    assert column.equals(pd.array(["control", "model", None, "control"], dtype="str"))

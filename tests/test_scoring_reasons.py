@@ -6,7 +6,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scoring.reasons import DOWN, UP, render_values, template_for, top_reasons
+from scoring.reasons import (
+    DOWN,
+    UP,
+    Sentences,
+    render_values,
+    template_for,
+    top_features,
+    top_reason_codes,
+    top_reasons,
+)
 
 
 @pytest.mark.parametrize(
@@ -143,3 +152,57 @@ def test_render_values_formats_each_distinct_value_once():
     out = render_values(template, values, "numeric")
     assert list(out) == ["1.0", "1.0", "2.0", "None", "2.0", "1.0"]
     assert len(calls) == 3  # 1.0, 2.0 and missing
+
+
+def argmax_top_k(contributions: np.ndarray, k: int) -> np.ndarray:
+    """The reference: argmax over the whole matrix k times (ties: the first column)."""
+    magnitude = np.abs(contributions)
+    magnitude[np.isnan(magnitude)] = 0.0
+    rows = np.arange(len(contributions))
+    top = np.empty((k, len(contributions)), dtype=np.intp)
+    for rank in range(k):
+        top[rank] = magnitude.argmax(axis=1)
+        magnitude[rows, top[rank]] = -1.0
+    return top
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_streamed_top_k_equals_argmax_over_the_matrix_with_ties_and_missing(seed):
+    rng = np.random.default_rng(seed)
+    n, m = 3000, 40
+    # few distinct magnitudes and both signs: many ties; later columns rarely enter the top 3
+    scale = np.where(np.arange(m) < 5, 3, 1)
+    contributions = rng.integers(-3, 4, (n, m)) * scale / 2.0
+    contributions[rng.random((n, m)) < 0.05] = np.nan
+    contributions[:10] = 0.0  # rows where nothing moved
+    index, value = top_features(contributions.T, n, 3)
+    expected = argmax_top_k(contributions, 3)
+    assert np.array_equal(index, expected)
+    rows = np.arange(n)
+    np.testing.assert_array_equal(value, contributions[rows, expected])
+
+
+def test_top_reason_codes_are_the_object_strings_and_become_str_columns():
+    rng = np.random.default_rng(4)
+    n = 300
+    names = ["count_web_visit_30d", "seniority"]
+    kinds = ["numeric", "categorical"]
+    features = pd.DataFrame(
+        {
+            "count_web_visit_30d": rng.poisson(2, n).astype(float),
+            "seniority": pd.array(rng.choice(["vp", "intern"], n), dtype="str"),
+        }
+    )
+    contributions = rng.normal(0, 1, (n, 2))
+    contributions[:5, 1] = 0.0
+    templates = [template_for(nm, kind=k) for nm, k in zip(names, kinds, strict=True)]
+    sentences = Sentences()
+    codes = top_reason_codes(contributions.T, features, names, templates, kinds, sentences)
+    texts = [sentences.texts(rank) for rank in codes]
+    strings = top_reasons(contributions, features, names, templates, kinds)
+    assert len(sentences.distinct()) < n  # each distinct sentence once
+    for column, reference in zip(texts, strings, strict=True):
+        assert column.dtype == "str"
+        expected = pd.array(reference, dtype="str")
+        assert column.equals(expected)
+    assert codes[2].tolist() == [-1] * n and texts[2].isna().all()  # two features: no third
