@@ -3,6 +3,8 @@
 Segment values are learned from converted outcomes joined to lead attributes and shrunk towards
 the global mean, so that a segment with three won deals does not get a wild value of its own:
 value = (n * segment_mean + k * global_mean) / (n + k), with k the shrinkage pseudo-count.
+They are learned from deals won before the test window, so that the window's own deals never
+set the values it is judged by.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from features.contract import CONVERTED
 from features.errors import LeadscoreError
 
 MISSING_SEGMENT = "missing"
@@ -97,3 +100,37 @@ def fit_segment_values(
         conversions_by_segment={str(k): int(v) for k, v in stats["count"].items()},
         mode="segment",
     )
+
+
+def won_before(outcomes: pd.DataFrame, start: pd.Timestamp) -> pd.DataFrame:
+    """The converted outcomes closed before ``start`` (one row per won deal)."""
+    return outcomes[(outcomes["status"] == CONVERTED) & (outcomes["closed_at"] < start)]
+
+
+def conversion_values(
+    *,
+    setting: str,
+    fixed_value: float,
+    won: pd.DataFrame | None,
+    segment_columns: list[str] | tuple[str, ...],
+    shrinkage: float,
+) -> ConversionValues:
+    """V as params.yaml economics.conversion_value asks: fixed, a number, or segment.
+
+    'segment' learns from ``won`` (won deals with the segment columns and deal_value) and falls
+    back to ``fixed_value`` when the CRM has no deal values (``won`` is None).
+    """
+    if setting == "fixed" or (setting == "segment" and won is None):
+        return fixed_values(fixed_value)
+    if setting == "segment":
+        return fit_segment_values(
+            won, segment_columns=segment_columns, shrinkage=shrinkage, fallback=fixed_value
+        )
+    try:
+        number = float(setting)
+    except ValueError:
+        raise LeadscoreError(
+            "params.yaml: economics.conversion_value must be fixed, segment or a number, "
+            f"not {setting!r}"
+        ) from None
+    return fixed_values(number)

@@ -50,6 +50,28 @@ class Economics:
             raise LeadscoreError("params.yaml: economics sales capacity must be >= 0")
 
 
+def economics_from_params(econ: Mapping[str, Any]) -> Economics:
+    """The money of params.yaml `economics:` (the economics stage and evaluate-live share it)."""
+    per_week = float(econ.get("sales_capacity_per_week", 0) or 0)
+    per_day = float(econ.get("sales_capacity_per_day", 0) or 0)
+    if per_week > 0 and per_day > 0:
+        raise LeadscoreError(
+            "params.yaml: set economics.sales_capacity_per_week or sales_capacity_per_day, not both"
+        )
+    days = float(econ.get("working_days_per_week", 5))
+    capacity = per_week if per_week > 0 else per_day * days
+    if "sales_contact_cost" not in econ:
+        raise LeadscoreError(
+            "params.yaml: missing key 'economics.sales_contact_cost'; add it (see README)"
+        )
+    return Economics(
+        sales_contact_cost=float(econ["sales_contact_cost"]),
+        nurture_touch_cost=float(econ.get("nurture_touch_cost", 0)),
+        nurture_uplift=float(econ.get("nurture_uplift", 0)),
+        sales_capacity=int(round(capacity)) if capacity > 0 else None,
+    )
+
+
 def score_from_probability(p: np.ndarray | pd.Series) -> np.ndarray:
     """The 0-100 score of a probability (see SCORE_DEFINITION)."""
     return np.clip(np.floor(100 * np.asarray(p, dtype=float) + 0.5), 0, 100).astype(int)
@@ -65,6 +87,12 @@ def expected_nurture_profit(p: np.ndarray, value: np.ndarray, economics: Economi
     return np.asarray(p, dtype=float) * economics.nurture_uplift * value - (
         economics.nurture_touch_cost
     )
+
+
+def sales_gain(label: np.ndarray, value: np.ndarray, economics: Economics) -> np.ndarray:
+    """label*V - c: what contacting each row earned."""
+    label = np.asarray(label, dtype=float)
+    return label * np.asarray(value, dtype=float) - economics.sales_contact_cost
 
 
 def rank_within_batch(priority: np.ndarray, batch: np.ndarray) -> np.ndarray:
@@ -122,7 +150,7 @@ def realised_profit(
     """Per row: (sales profit, nurture profit) realised by ``routes`` on the observed labels."""
     label = np.asarray(label, dtype=float)
     value = np.broadcast_to(np.asarray(value, dtype=float), label.shape)
-    sales = np.where(routes == SALES, label * value - economics.sales_contact_cost, 0.0)
+    sales = np.where(routes == SALES, sales_gain(label, value, economics), 0.0)
     nurture = np.where(
         routes == NURTURE,
         label * economics.nurture_uplift * value - economics.nurture_touch_cost,
@@ -139,15 +167,25 @@ def min_score_above(probability: float) -> int:
     return int(min(max(score, 0), NO_SCORE))
 
 
+def sales_break_even(value: float, economics: Economics) -> float:
+    """The probability above which a sales contact pays: c / V (inf when V <= 0)."""
+    return economics.sales_contact_cost / value if value > 0 else math.inf
+
+
+def nurture_break_even(value: float, economics: Economics) -> float:
+    """The probability above which a nurture touch pays: nurture_cost / (uplift * V)."""
+    uplift_value = economics.nurture_uplift * value
+    return economics.nurture_touch_cost / uplift_value if uplift_value > 0 else math.inf
+
+
 def implied_thresholds(value: float, economics: Economics) -> dict[str, float | int]:
     """The probabilities and 0-100 scores at which a lead of conversion value V turns warm / hot.
 
     hot: p > c / V; warm: p > nurture_cost / (uplift * V), never above the hot threshold.
     A min score of 101 means no lead reaches the tier. Capacity may raise the hot bar further.
     """
-    hot_p = economics.sales_contact_cost / value if value > 0 else math.inf
-    uplift_value = economics.nurture_uplift * value
-    warm_p = economics.nurture_touch_cost / uplift_value if uplift_value > 0 else math.inf
+    hot_p = sales_break_even(value, economics)
+    warm_p = nurture_break_even(value, economics)
     hot_score = min_score_above(hot_p)
     warm_score = min(min_score_above(warm_p), hot_score)
     return {
@@ -198,8 +236,7 @@ def profit_vs_threshold(
 
     No capacity and no nurture: the curve shows where a plain score cut-off makes money.
     """
-    label = np.asarray(label, dtype=float)
-    gain = label * np.asarray(value, dtype=float) - economics.sales_contact_cost
+    gain = sales_gain(label, value, economics)
     table = pd.DataFrame({"threshold_score": np.arange(NO_SCORE + 1)})
     for name, score in scores.items():
         score = np.asarray(score, dtype=int)
@@ -262,6 +299,30 @@ def gains_table(
     return table
 
 
+# baselines whose probabilities exist only on some data (oracle: synthetic CRM only); every
+# policy must be judged on the same rows, so a column with any gap is left out
+OPTIONAL_POLICIES = ("oracle", "logistic")
+
+
+def optional_probabilities(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """p_oracle / p_logistic of ``frame`` by policy name, each only when present for every row."""
+    return {
+        name: frame[f"p_{name}"].to_numpy()
+        for name in OPTIONAL_POLICIES
+        if f"p_{name}" in frame.columns and frame[f"p_{name}"].notna().all()
+    }
+
+
+def legacy_points(frame: pd.DataFrame) -> np.ndarray:
+    """The legacy point table's raw points of every row."""
+    return frame["points_point_table"].to_numpy(dtype=float)
+
+
+def legacy_mqls(frame: pd.DataFrame) -> np.ndarray:
+    """True where the legacy point table made the lead an MQL (a missing flag is no MQL)."""
+    return frame["mql_point_table"].fillna(0).to_numpy(dtype=float) > 0
+
+
 def policy_routes(
     frame: pd.DataFrame, value: np.ndarray, economics: Economics
 ) -> dict[str, np.ndarray]:
@@ -273,17 +334,30 @@ def policy_routes(
     """
     batch = frame["as_of"].to_numpy()
     routes = {"model": route_leads(frame["p_model"].to_numpy(), value, economics, batch)}
-    mql = frame["mql_point_table"].fillna(0).to_numpy(dtype=float) > 0
-    points = frame["points_point_table"].to_numpy(dtype=float)
-    legacy = select_within_capacity(points, mql, batch, economics.sales_capacity)
+    legacy = select_within_capacity(
+        legacy_points(frame), legacy_mqls(frame), batch, economics.sales_capacity
+    )
     routes["point_table"] = np.where(legacy, SALES, NONE)
     routes["contact_all"] = np.full(len(frame), SALES)
     routes["contact_none"] = np.full(len(frame), NONE)
-    for name in ("oracle", "logistic"):
-        column = f"p_{name}"
-        if column in frame.columns and frame[column].notna().all():
-            routes[name] = route_leads(frame[column].to_numpy(), value, economics, batch)
+    for name, p in optional_probabilities(frame).items():
+        routes[name] = route_leads(p, value, economics, batch)
     return routes
+
+
+def window_figures(
+    frame: pd.DataFrame, value: np.ndarray, routes: np.ndarray
+) -> dict[str, float | int]:
+    """Size of the labelled window (rows, leads, snapshots, conversions) and its tier counts."""
+    tiers = pd.Series(tiers_of(routes)).value_counts()
+    return {
+        "n_rows": len(frame),
+        "n_leads": int(frame["lead_id"].nunique()),
+        "n_snapshots": int(frame["as_of"].nunique()),
+        "positives": int(frame["label"].sum()),
+        "mean_conversion_value": float(np.mean(value)),
+        **{f"tier_{t}": int(tiers.get(t, 0)) for t in TIER_LABELS},
+    }
 
 
 def compare_policies(

@@ -4,13 +4,14 @@ point table.
 Reads data/predictions/{validation,test}.parquet, data/features/{train,validation,test}.parquet
 and data/interim/*; writes reports/metrics/economics.json, reports/thresholds.json,
 reports/channels.json, reports/scorecard.{csv,yaml} and reports/plots/economics/*.csv.
+The logic lives in models/: economics (the rule and its profit), deal_value (the value of a
+conversion), scorecard and learned_point_table, economics_plots (the curves), channels.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-import math
 import time
 from pathlib import Path
 from typing import Any
@@ -18,14 +19,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
-from sklearn.metrics import roc_auc_score
 
 from features import contract
 from features.errors import LeadscoreError
+from features.tables import read_interim
 from models import channels as ch
 from models import economics as ec
-from models import scorecard as sc
-from models.deal_value import ConversionValues, fit_segment_values, fixed_values
+from models import learned_point_table as lpt
+from models.deal_value import ConversionValues, conversion_values, won_before
+from models.economics import economics_from_params
+from models.economics_plots import best_legacy_threshold, economics_plot_tables
+from models.scorecard import Scorecard, fit_scorecard, write_exports
 from pipeline.outputs import write_json, write_text
 from pipeline.params import load_params, section
 
@@ -56,20 +60,20 @@ def run(args: argparse.Namespace) -> int:
     economics = economics_from_params(econ)
     started = time.perf_counter()
 
-    test = read_predictions("test")
-    validation = read_predictions("validation")
-    values = conversion_values(econ, test_start=test["as_of"].min())
-    attributes = lead_attributes(list(values.segment_columns))
+    test, validation = read_predictions("test"), read_predictions("validation")
+    values = read_conversion_values(econ, test_start=test["as_of"].min())
     if values.segment_columns:
+        attributes = lead_attributes(list(values.segment_columns))
         test = test.merge(attributes, on="lead_id", how="left", validate="many_to_one")
     value = values.for_frame(test)
 
-    routes = ec.policy_routes(test, value, economics)
-    card, card_figures, points = learned_point_table(
+    card, points, card_figures = learned_point_table(
         econ.get("scorecard", {}), validation, test, economics, values, seed
     )
+    learned_probability = card.probability(points)
+    routes = ec.policy_routes(test, value, economics)
     routes["learned_point_table"] = ec.route_leads(
-        card.probability(points), value, economics, test["as_of"].to_numpy()
+        learned_probability, value, economics, test["as_of"].to_numpy()
     )
     figures = ec.compare_policies(
         test["label"].to_numpy(),
@@ -80,9 +84,18 @@ def run(args: argparse.Namespace) -> int:
         bootstrap_samples=int(econ.get("bootstrap_samples", 500)),
         seed=seed,
     )
-    figures.update(card_figures)
-    figures.update(window_figures(test, value, routes["model"]))
-    figures.update(write_curves(test, value, points, card, economics, params))
+    plot_tables = economics_plot_tables(
+        test,
+        value,
+        learned_points=points,
+        learned_probability=learned_probability,
+        economics=economics,
+        mql_threshold=float(params.get("point_table", {}).get("mql_threshold", 100)),
+    )
+    for name, table in plot_tables.items():
+        write_csv(PLOTS / f"{name}.csv", table)
+    figures |= card_figures | ec.window_figures(test, value, routes["model"])
+    figures |= best_legacy_threshold(plot_tables["profit_vs_mql_threshold"])
     figures = {k: ch.json_ready(v) for k, v in figures.items()}  # NaN is not JSON
     log.info("routing compared in %.1f s", time.perf_counter() - started)
 
@@ -97,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
         shrinkage=float(econ.get("value_shrinkage", 20)),
     )
     write_json(REPORTS / "thresholds.json", thresholds)
-    write_json(REPORTS / "channels.json", channel_document(econ, economics))
+    write_json(REPORTS / "channels.json", channel_economics(econ, economics))
     log.info(
         "profit on test: model %.0f, point table %.0f, oracle %s; contacts model %d",
         figures["profit_model"],
@@ -109,31 +122,11 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-# ---- parameters and inputs ---------------------------------------------------------------------
+def write_csv(path: Path, table: pd.DataFrame) -> None:
+    write_text(path, table.to_csv(index=False, float_format="%.6g"))
 
 
-def economics_from_params(econ: dict[str, Any]) -> ec.Economics:
-    """The money of params.yaml `economics:`."""
-    per_week = float(econ.get("sales_capacity_per_week", 0) or 0)
-    per_day = float(econ.get("sales_capacity_per_day", 0) or 0)
-    if per_week > 0 and per_day > 0:
-        raise LeadscoreError(
-            "params.yaml: set economics.sales_capacity_per_week or sales_capacity_per_day, not both"
-        )
-    days = float(econ.get("working_days_per_week", 5))
-    capacity = per_week if per_week > 0 else per_day * days
-    return ec.Economics(
-        sales_contact_cost=float(_required(econ, "sales_contact_cost")),
-        nurture_touch_cost=float(econ.get("nurture_touch_cost", 0)),
-        nurture_uplift=float(econ.get("nurture_uplift", 0)),
-        sales_capacity=int(round(capacity)) if capacity > 0 else None,
-    )
-
-
-def _required(econ: dict[str, Any], key: str) -> Any:
-    if key not in econ:
-        raise LeadscoreError(f"params.yaml: missing key 'economics.{key}'; add it (see README)")
-    return econ[key]
+# ---- inputs ------------------------------------------------------------------------------------
 
 
 def read_predictions(split: str) -> pd.DataFrame:
@@ -143,14 +136,13 @@ def read_predictions(split: str) -> pd.DataFrame:
         raise LeadscoreError(f"{path}: not found; run `leadscore train` first")
     frame = pd.read_parquet(path)
     missing = [c for c in PREDICTION_COLUMNS if c not in frame.columns]
-    if not missing:
-        frame["as_of"] = _as_timestamp(frame["as_of"])
     if missing:
         raise LeadscoreError(f"{path}: column(s) {missing} missing; rerun `leadscore train`")
     if frame["p_model"].isna().any():
         raise LeadscoreError(
             f"{path}: column 'p_model' has missing values; rerun `leadscore train`"
         )
+    frame["as_of"] = _as_timestamp(frame["as_of"])
     return frame.reset_index(drop=True)
 
 
@@ -159,14 +151,10 @@ def _as_timestamp(values: pd.Series) -> pd.Series:
     return pd.to_datetime(values).astype("datetime64[us]")
 
 
-def interim(table: str, columns: list[str] | None = None) -> pd.DataFrame | None:
+def interim_if_present(table: str, columns: list[str] | None = None) -> pd.DataFrame | None:
     """An ingested table, or None when this CRM export does not have it."""
     if not Path(contract.interim_path(table)).exists():
         return None
-    try:
-        from features.tables import read_interim
-    except ImportError:  # ingest not built yet: the Parquet files follow the contract anyway
-        return pd.read_parquet(contract.interim_path(table), columns=columns)
     return read_interim(table, columns=columns)
 
 
@@ -180,7 +168,7 @@ def lead_attributes(columns: list[str]) -> pd.DataFrame:
             frames.append(pd.read_parquet(path, columns=["lead_id", *columns]))
     if frames:
         return pd.concat(frames, ignore_index=True).drop_duplicates("lead_id", keep="last")
-    leads = interim("leads")
+    leads = interim_if_present("leads")
     if leads is None or not all(c in leads.columns for c in columns):
         raise LeadscoreError(
             f"params.yaml: economics.value_segments {columns} are neither feature columns in "
@@ -189,57 +177,44 @@ def lead_attributes(columns: list[str]) -> pd.DataFrame:
     return leads[["lead_id", *columns]]
 
 
-def conversion_values(econ: dict[str, Any], *, test_start: pd.Timestamp) -> ConversionValues:
-    """The value of a conversion: fixed, or learned per segment from deals won before the test
-    window (so that the test window's own deals never set the values it is judged by)."""
-    mode = str(econ.get("conversion_value", "fixed"))
-    fixed = float(econ.get("fixed_conversion_value", 0))
-    if mode not in ("fixed", "segment"):
-        try:
-            return fixed_values(float(mode))
-        except ValueError:
-            raise LeadscoreError(
-                f"params.yaml: economics.conversion_value must be fixed, segment or a number, "
-                f"not {mode!r}"
-            ) from None
-    if mode == "fixed":
-        return fixed_values(fixed)
-    outcomes = interim("outcomes")
-    if outcomes is None or "deal_value" not in outcomes.columns:
-        log.warning("no deal values in data/interim/outcomes: using the fixed conversion value")
-        return fixed_values(fixed)
+def read_conversion_values(econ: dict[str, Any], *, test_start: pd.Timestamp) -> ConversionValues:
+    """The value of a conversion; segment values learn from the deals won before the test."""
+    setting = str(econ.get("conversion_value", "fixed"))
     segments = list(econ.get("value_segments", []))
-    won = outcomes[
-        (outcomes["status"] == contract.CONVERTED) & (outcomes["closed_at"] < test_start)
-    ]
-    won = won.merge(lead_attributes(segments), on="lead_id", how="inner") if segments else won
-    values = fit_segment_values(
-        won,
+    won = read_won_deals(segments, before=test_start) if setting == "segment" else None
+    values = conversion_values(
+        setting=setting,
+        fixed_value=float(econ.get("fixed_conversion_value", 0)),
+        won=won,
         segment_columns=segments,
         shrinkage=float(econ.get("value_shrinkage", 20)),
-        fallback=fixed,
     )
-    log.info(
-        "conversion value: %d won deals before %s, mean %.0f, %d segments",
-        len(won),
-        test_start.date(),
-        values.default,
-        len(values.by_segment),
-    )
+    if won is not None:
+        log.info(
+            "conversion value: %d won deals before %s, mean %.0f, %d segments",
+            len(won), test_start.date(), values.default, len(values.by_segment),
+        )  # fmt: skip
     return values
 
 
-# ---- the learned point table -------------------------------------------------------------------
+def read_won_deals(segments: list[str], *, before: pd.Timestamp) -> pd.DataFrame | None:
+    """Deals won before ``before`` with the lead's segment columns; None without deal values."""
+    outcomes = interim_if_present("outcomes")
+    if outcomes is None or "deal_value" not in outcomes.columns:
+        log.warning("no deal values in data/interim/outcomes: using the fixed conversion value")
+        return None
+    won = won_before(outcomes, before)
+    return won.merge(lead_attributes(segments), on="lead_id", how="inner") if segments else won
 
 
-def features_with_predictions(split: str, predictions: pd.DataFrame) -> pd.DataFrame:
-    """The feature rows of ``split`` with the model's probability, aligned with ``predictions``."""
+def labelled_features(split: str, predictions: pd.DataFrame) -> pd.DataFrame:
+    """The feature rows of ``split`` in the row order of ``predictions``, with their label."""
     path = FEATURES_DIR / f"{split}.parquet"
     if not path.exists():
         raise LeadscoreError(f"{path}: not found; run `leadscore featurize` first")
     features = pd.read_parquet(path).drop(columns=["label"], errors="ignore")
     features["as_of"] = _as_timestamp(features["as_of"])
-    joined = predictions[["lead_id", "as_of", "label", "p_model"]].merge(
+    joined = predictions[["lead_id", "as_of", "label"]].merge(
         features, on=["lead_id", "as_of"], how="left", validate="one_to_one", indicator=True
     )
     unmatched = int((joined["_merge"] != "both").sum())
@@ -250,6 +225,9 @@ def features_with_predictions(split: str, predictions: pd.DataFrame) -> pd.DataF
     return joined.drop(columns="_merge")
 
 
+# ---- outputs beside the routing ----------------------------------------------------------------
+
+
 def learned_point_table(
     card_params: dict[str, Any],
     validation: pd.DataFrame,
@@ -257,15 +235,13 @@ def learned_point_table(
     economics: ec.Economics,
     values: ConversionValues,
     seed: int,
-) -> tuple[sc.Scorecard, dict[str, float], np.ndarray]:
-    """Fit the scorecard on validation, export it, score test; its AUC beside the model's."""
+) -> tuple[Scorecard, np.ndarray, dict[str, float | int]]:
+    """Fit the point table on validation, export it, score test: (table, test points, figures)."""
     started = time.perf_counter()
-    fit_frame = features_with_predictions("validation", validation)
-    test_frame = features_with_predictions("test", test)
-    anchor = economics.sales_contact_cost / values.default
-    card = sc.fit_scorecard(
-        fit_frame.drop(columns=["p_model"]),
-        p_model=fit_frame["p_model"].to_numpy(),
+    fit_frame = labelled_features("validation", validation)
+    card = fit_scorecard(
+        fit_frame,
+        p_model=validation["p_model"].to_numpy(),
         label=fit_frame["label"].to_numpy(),
         fit_to=str(card_params.get("fit_to", "model")),
         n_features=int(card_params.get("n_features", 12)),
@@ -275,34 +251,21 @@ def learned_point_table(
         l2=float(card_params.get("l2", 1.0)),
         points_to_double_odds=float(card_params.get("points_to_double_odds", 20)),
         anchor_points=float(card_params.get("anchor_points", 100)),
-        anchor_probability=anchor,
+        # anchor_points mean break-even for a sales contact: "100 points -> sales" carries money
+        anchor_probability=ec.sales_break_even(values.default, economics),
         seed=seed,
     )
-    uplift_value = economics.nurture_uplift * values.default
-    nurture_p = economics.nurture_touch_cost / uplift_value if uplift_value > 0 else math.inf
-    thresholds = {
-        "sales_min_points": card.min_points_for(anchor),
-        "nurture_min_points": card.min_points_for(min(nurture_p, anchor)),
-    }
-    sc.write_exports(
-        card,
-        thresholds,
-        csv_path=REPORTS / "scorecard.csv",
-        yaml_path=REPORTS / "scorecard.yaml",
+    thresholds = lpt.point_thresholds(card, conversion_value=values.default, economics=economics)
+    write_exports(
+        card, thresholds, csv_path=REPORTS / "scorecard.csv", yaml_path=REPORTS / "scorecard.yaml"
     )
-    points = card.score(test_frame.drop(columns=["p_model"]))
-    label = test_frame["label"].to_numpy()
-    figures = {
-        "auc_model": _auc(label, test_frame["p_model"].to_numpy()),
-        "auc_point_table": _auc(label, test["points_point_table"].to_numpy()),
-        "auc_learned_point_table": _auc(label, points),
-        "learned_point_table_features": len(card.bins),
-        "learned_point_table_rank_correlation": float(
-            pd.Series(points).corr(pd.Series(test_frame["p_model"].to_numpy()), method="spearman")
-        ),
-    }
-    figures["auc_gap_model_minus_learned_point_table"] = (
-        figures["auc_model"] - figures["auc_learned_point_table"]
+    points = card.score(labelled_features("test", test))
+    figures = lpt.comparison_figures(
+        card,
+        label=test["label"].to_numpy(),
+        p_model=test["p_model"].to_numpy(),
+        legacy_points=test["points_point_table"].to_numpy(),
+        learned_points=points,
     )
     log.info(
         "learned point table: %d features, AUC %.4f (model %.4f, legacy %.4f) in %.1f s",
@@ -312,101 +275,26 @@ def learned_point_table(
         figures["auc_point_table"],
         time.perf_counter() - started,
     )
-    return card, figures, points
+    return card, points, figures
 
 
-def _auc(label: np.ndarray, score: np.ndarray) -> float:
-    return float(roc_auc_score(label, score)) if len(np.unique(label)) == 2 else float("nan")
-
-
-# ---- thresholds, tiers, curves -----------------------------------------------------------------
-
-
-def window_figures(test: pd.DataFrame, value: np.ndarray, routes: np.ndarray) -> dict[str, Any]:
-    """Size of the test window and the model's tier counts in it."""
-    tiers = pd.Series(ec.tiers_of(routes)).value_counts()
-    return {
-        "n_rows": len(test),
-        "n_leads": int(test["lead_id"].nunique()),
-        "n_snapshots": int(test["as_of"].nunique()),
-        "positives": int(test["label"].sum()),
-        "mean_conversion_value": float(np.mean(value)),
-        **{f"tier_{t}": int(tiers.get(t, 0)) for t in ec.TIER_LABELS},
-    }
-
-
-def write_curves(
-    test: pd.DataFrame,
-    value: np.ndarray,
-    points: np.ndarray,
-    card: sc.Scorecard,
-    economics: ec.Economics,
-    params: dict[str, Any],
-) -> dict[str, float]:
-    """Profit versus threshold and capacity, gains, the legacy threshold curve (DVC plot data).
-
-    Returns the legacy table's profit at its best threshold in hindsight, for context.
-    """
-    label = test["label"].to_numpy()
-    probabilities = {"model": test["p_model"].to_numpy()}
-    for name in ("oracle", "logistic"):
-        if f"p_{name}" in test.columns and test[f"p_{name}"].notna().all():
-            probabilities[name] = test[f"p_{name}"].to_numpy()
-    probabilities["learned_point_table"] = card.probability(points)
-    scores = {k: ec.score_from_probability(p) for k, p in probabilities.items()}
-    _write_csv("profit_vs_threshold.csv", ec.profit_vs_threshold(label, value, scores, economics))
-
-    batch = test["as_of"].to_numpy()
-    grid = ec.capacity_grid(batch)
-    curve = ec.profit_vs_capacity(label, value, batch, probabilities, economics, grid)
-    gain = label * value - economics.sales_contact_cost
-    points_legacy = test["points_point_table"].to_numpy(dtype=float)
-    mql_rows = test["mql_point_table"].fillna(0).to_numpy(dtype=float) > 0
-    curve["profit_point_table"] = [
-        ec.legacy_profit_within_capacity(points_legacy, mql_rows, batch, gain, int(k))
-        for k in curve["capacity_per_batch"]
-    ]
-    _write_csv("profit_vs_capacity.csv", curve)
-
-    legacy = {"point_table": points_legacy, "learned_point_table": points}
-    gains = ec.gains_table(label, {**probabilities, **legacy})
-    _write_csv("gains.csv", gains)
-
-    mql = float(params.get("point_table", {}).get("mql_threshold", 100))
-    legacy_curve = ec.legacy_threshold_curve(points_legacy, gain, mql)
-    _write_csv("profit_vs_mql_threshold.csv", legacy_curve)
-    best = legacy_curve.loc[legacy_curve["profit_point_table"].idxmax()]
-    return {  # hindsight: the legacy table's best threshold chosen on the test window itself
-        "profit_point_table_best_threshold": float(best["profit_point_table"]),
-        "point_table_best_threshold_points": float(best["points_threshold"]),
-    }
-
-
-def _write_csv(name: str, table: pd.DataFrame) -> None:
-    write_text(PLOTS / name, table.to_csv(index=False, float_format="%.6g"))
-
-
-# ---- channels ----------------------------------------------------------------------------------
-
-
-def channel_document(econ: dict[str, Any], economics: ec.Economics) -> dict[str, Any]:
-    """reports/channels.json (and its plot data): KPIs, value per lead vs CPL, attribution."""
+def channel_economics(econ: dict[str, Any], economics: ec.Economics) -> dict[str, Any]:
+    """The reports/channels.json document (KPIs, value vs CPL, attribution); writes its plots."""
     started = time.perf_counter()
-    leads, outcomes = interim("leads"), interim("outcomes")
+    leads, outcomes = interim_if_present("leads"), interim_if_present("outcomes")
     if leads is None or outcomes is None:
         return {"available": False, "reason": "no data/interim leads or outcomes table"}
-    activities = interim("activities", columns=["lead_id", "occurred_at", "activity_type"])
     document, tables = ch.channel_report(
         leads,
         outcomes,
-        interim("channel_costs"),
-        activities,
+        interim_if_present("channel_costs"),
+        interim_if_present("activities", columns=ch.ACTIVITY_COLUMNS),
         sales_contact_cost=economics.sales_contact_cost,
         maturity_days=int(econ.get("channel_maturity_days", 180)),
         cpl_per_channel=econ.get("cpl_per_channel") or {},
         touch_channels=dict(econ.get("touch_channels") or {}),
     )
     for name, table in tables.items():
-        _write_csv(f"{name}.csv", table)
+        write_csv(PLOTS / f"{name}.csv", table)
     log.info("channel economics in %.1f s", time.perf_counter() - started)
     return document

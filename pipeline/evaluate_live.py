@@ -17,7 +17,7 @@ import pandas as pd
 from features.errors import LeadscoreError
 from features.snapshots import history_bounds
 from features.tables import read_interim
-from pipeline.economics import economics_from_params
+from models.economics import economics_from_params
 from pipeline.outputs import write_json
 from pipeline.params import load_params, section
 from scoring.live_evaluation import SCORE_COLUMNS, evaluate_live, summary_lines

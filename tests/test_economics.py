@@ -18,7 +18,6 @@ import yaml
 
 from features.errors import LeadscoreError
 from models import economics as ec
-from models.deal_value import fit_segment_values, fixed_values
 from pipeline import economics as economics_stage
 from pipeline import report as report_stage
 
@@ -307,23 +306,55 @@ def test_legacy_threshold_curve_and_capacity_by_hand():
     assert ec.legacy_profit_within_capacity(points, mql, batch, gain, 5) == 800
 
 
-# ---- conversion values ---------------------------------------------------------------------------
+# ---- params, break-even, the test window ------------------------------------------------------
 
 
-def test_segment_values_shrink_towards_the_global_mean():
-    won = pd.DataFrame(
-        {"employee_band": ["small"] * 3 + ["large"], "deal_value": [1000, 2000, 3000, 10000.0]}
+def test_economics_from_params_turns_daily_capacity_into_weekly():
+    money = ec.economics_from_params(
+        {"sales_contact_cost": 150, "sales_capacity_per_day": 8, "working_days_per_week": 4}
     )
-    values = fit_segment_values(won, segment_columns=["employee_band"], shrinkage=2, fallback=1)
-    # global mean 4000; small: (3*2000 + 2*4000)/5 = 2800; large: (10000 + 8000)/3 = 6000
-    assert values.by_segment == {"small": 2800.0, "large": 6000.0}
-    frame = pd.DataFrame({"employee_band": ["large", "unseen", None]})
-    assert values.for_frame(frame).tolist() == [6000.0, 4000.0, 4000.0]
+    assert money == ec.Economics(150.0, 0.0, 0.0, sales_capacity=32)
+    assert ec.economics_from_params({"sales_contact_cost": 1}).sales_capacity is None
 
 
-def test_fixed_value_must_be_positive():
-    with pytest.raises(LeadscoreError, match="fixed_conversion_value"):
-        fixed_values(0)
+def test_economics_from_params_rejects_two_capacities_and_a_missing_cost():
+    both = {"sales_contact_cost": 1, "sales_capacity_per_week": 5, "sales_capacity_per_day": 1}
+    with pytest.raises(LeadscoreError, match="not both"):
+        ec.economics_from_params(both)
+    with pytest.raises(LeadscoreError, match="missing key 'economics.sales_contact_cost'"):
+        ec.economics_from_params({"nurture_touch_cost": 5})
+
+
+def test_break_even_probabilities_by_hand():
+    assert ec.sales_break_even(1000, MONEY) == 0.1  # 100 / 1000
+    assert ec.nurture_break_even(1000, MONEY) == 0.05  # 5 / (0.1 * 1000)
+    assert ec.nurture_break_even(1000, ec.Economics(100, 5, 0.0)) == math.inf
+    assert ec.sales_break_even(0, MONEY) == math.inf
+
+
+def test_optional_baselines_need_a_probability_for_every_row():
+    frame = pd.DataFrame({"p_oracle": [0.1, None], "p_logistic": [0.2, 0.3]})
+    assert list(ec.optional_probabilities(frame)) == ["logistic"]
+    assert ec.optional_probabilities(frame[[]]) == {}
+
+
+def test_window_figures_count_rows_leads_snapshots_and_tiers():
+    frame = pd.DataFrame(
+        {"lead_id": ["a", "a", "b"], "as_of": ["w1", "w2", "w2"], "label": [0, 1, 0]}
+    )
+    figures = ec.window_figures(
+        frame, np.array([1.0, 2.0, 3.0]), np.array(["sales", "none", "none"])
+    )
+    assert figures == {
+        "n_rows": 3,
+        "n_leads": 2,
+        "n_snapshots": 2,
+        "positives": 1,
+        "mean_conversion_value": 2.0,
+        "tier_hot": 1,
+        "tier_warm": 0,
+        "tier_cold": 2,
+    }
 
 
 # ---- the stage -----------------------------------------------------------------------------
