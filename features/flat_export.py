@@ -17,8 +17,10 @@ import pandas as pd
 from features.errors import LeadscoreError
 from features.export_features import PRIOR_LEADS_SUFFIX, prior_leads_features
 from features.sources import (
+    FLAT,
     TIMESTAMP,
     SourceConfig,
+    data_fingerprint,
     feature_name,
     join_lookups,
     parse_dates,
@@ -46,6 +48,25 @@ class ExportFrame:
     @property
     def features(self) -> list[str]:
         return [c for c in self.frame.columns if c not in KEYS]
+
+
+def dataset_summary(examples: ExportFrame, config: SourceConfig) -> dict:
+    """Size, conversion rate, censoring and a fingerprint of the export's files."""
+    labels = examples.frame["label"]
+    summary = {
+        "source": config.run_name,
+        "kind": config.kind,
+        "rows": int(len(labels)),
+        "positives": int(labels.sum()),
+        "positive_rate": float(labels.mean()),
+        "censored": int(examples.report.get("censored", 0)),
+        "data_sha256": data_fingerprint(config),
+    }
+    if config.horizon_days:
+        # flat exports count from the created date, event logs from the first contact
+        start = "first contact" if config.kind != FLAT else "creation"
+        summary["label"] = f"converted within {config.horizon_days} days of {start}"
+    return summary
 
 
 def unlisted_columns(config: SourceConfig, table: str = "leads") -> list[str]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -184,15 +185,28 @@ class SourceConfig:
         """The name outputs carry: 'xeducation' or 'xeducation.rep_columns_excluded'."""
         return f"{self.name}.{self.variant}" if self.variant else self.name
 
+    @property
+    def all_tables(self) -> list[TableSource]:
+        """The export's tables and its lookup tables."""
+        return [*self.tables.values(), *(lookup.table for lookup in self.lookups)]
+
     def roles(self) -> dict[str, str]:
         """Every extra column of the leads and the lookups (and, for event logs, the outcomes
         and their attributes) with its role."""
         roles: dict[str, str] = {}
-        for table in [*self.tables.values(), *(lookup.table for lookup in self.lookups)]:
+        for table in self.all_tables:
             if table.name in ("activities", "channel_costs"):
                 continue
             roles.update(table.extra)
         return roles
+
+
+def data_fingerprint(config: SourceConfig) -> str:
+    """sha256 over the export's files, so runs on the same data can be recognised."""
+    digest = hashlib.sha256()
+    for table in sorted(config.all_tables, key=lambda t: t.name):
+        digest.update(table.path.read_bytes())
+    return digest.hexdigest()
 
 
 def feature_name(column: str) -> str:

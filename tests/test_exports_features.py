@@ -7,10 +7,16 @@ import pandas as pd
 import pytest
 
 from features.errors import LeadscoreError
-from features.export_features import empty_field_count, prior_leads
+from features.export_features import (
+    add_empty_fields,
+    constant_columns,
+    empty_field_count,
+    empty_field_sources,
+    prior_leads,
+    select_features,
+)
 from features.flat_export import flat_feature_frame
 from features.sources import load_source
-from pipeline.export_run import add_empty_fields
 from tests.export_files import write_flat
 
 
@@ -96,3 +102,28 @@ def test_empty_fields_counts_only_the_columns_that_passed_leakage_detection(tmp_
     pd.testing.assert_series_equal(examples.frame["empty_fields"], expected, check_names=False)
     assert examples.frame["empty_fields"].max() > 0  # "Select" counts as empty
     assert empty_field_count(examples.frame, []).eq(0).all()
+
+
+def test_empty_fields_counts_export_fields_not_derived_counts():
+    columns = {"source": "Source", "source_prior_leads": "Source", "visits": "Visits"}
+    fields = empty_field_sources(
+        ["source", "source_prior_leads", "visits", "engagement"], columns, {"Source", "Visits"}
+    )
+    assert fields == ["source", "visits"]  # engagement is not from an export field
+
+
+def test_constant_columns_treat_missing_as_a_value():
+    frame = pd.DataFrame({"one": ["x"] * 3, "empty": [np.nan] * 3, "gappy": ["x", None, "x"]})
+    assert constant_columns(frame, ["one", "empty", "gappy"]) == ["one", "empty"]
+
+
+def test_select_features_checks_leakage_on_the_learning_rows_only(tmp_path):
+    config_path, _ = write_flat(tmp_path, n=400, derived={"empty_fields": True})
+    config = load_source(config_path)
+    examples = flat_feature_frame(config)
+    learn = np.arange(len(examples.frame)) < 300
+    features, constant, leakage = select_features(examples, learn=learn, config=config, seed=0)
+    assert leakage.rows == 300
+    assert {"Disposition", "Deal Size"} <= set(leakage.excluded)  # the planted leaks
+    assert features == ["lead_source", "total_visits", "occupation", "empty_fields"]
+    assert constant == []

@@ -10,8 +10,8 @@ import pytest
 import yaml
 from mlflow import MlflowClient
 
-from features.flat_export import flat_feature_frame
-from features.sources import load_source
+from features.flat_export import dataset_summary, flat_feature_frame
+from features.sources import data_fingerprint, load_source
 from models import registry
 from pipeline.cli import main
 from pipeline.export_run import run_export
@@ -144,3 +144,22 @@ def test_cli_runs_an_export_from_params_source_config(tmp_path, monkeypatch, cap
     assert printed.startswith("flatco: 600 examples") and "protocol cross_validation" in printed
     assert "leakage: excluded" in printed and "promotion: not promoted" in printed
     assert (tmp_path / "reports/exports/flatco/metrics.json").exists()
+
+
+def test_dataset_summary_describes_the_examples(tmp_path):
+    config_path, _ = write_flat(tmp_path, n=600, dated=True)
+    config = load_source(config_path)
+    examples = flat_feature_frame(config)
+    summary = dataset_summary(examples, config)
+    labels = examples.frame["label"]
+    assert summary["rows"] == len(labels) and summary["positives"] == labels.sum() > 0
+    assert summary["positive_rate"] == pytest.approx(labels.mean())
+    assert summary["censored"] == examples.report["censored"] > 0
+    assert summary["label"] == "converted within 90 days of creation"
+    assert summary["data_sha256"] == data_fingerprint(config)
+
+
+def test_dataset_summary_of_an_undated_export_has_no_horizon(tmp_path):
+    config = load_source(write_flat(tmp_path, n=100)[0])
+    summary = dataset_summary(flat_feature_frame(config), config)
+    assert "label" not in summary and summary["censored"] == 0

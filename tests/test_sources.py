@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pandas as pd
@@ -13,6 +14,7 @@ from features.flat_export import flat_feature_frame
 from features.sources import (
     CROSS_VALIDATION,
     OUT_OF_TIME,
+    data_fingerprint,
     feature_name,
     join_lookups,
     load_source,
@@ -315,3 +317,12 @@ def test_cli_reports_a_bad_config_in_one_line(tmp_path, capsys):
     assert code == 2
     assert err.startswith("leadscore run-export: error:") and "missing.yaml" in err
     assert len(err.splitlines()) == 1
+
+
+def test_data_fingerprint_is_the_sha256_of_the_exports_files(tmp_path):
+    config_path, csv = write_flat(tmp_path, n=50)
+    config = load_source(config_path)
+    before = data_fingerprint(config)
+    assert before == hashlib.sha256(csv.read_bytes()).hexdigest()
+    csv.write_text(csv.read_text().replace("Referral", "Referal", 1))  # one byte less
+    assert data_fingerprint(config) != before
