@@ -17,8 +17,6 @@ Outputs (``<name>`` is the config's name, plus `.<variant>` for a variant):
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import hashlib
 import logging
 import time
 from pathlib import Path
@@ -28,13 +26,13 @@ import pandas as pd
 
 from features.errors import LeadscoreError
 from features.event_log_export import event_log_feature_frame
-from features.export_features import EMPTY_FIELDS, PRIOR_LEADS_SUFFIX, empty_field_count
-from features.flat_export import ExportFrame, flat_feature_frame
-from features.leakage import detect_leakage
-from features.sources import CROSS_VALIDATION, FLAT, SourceConfig, load_source
-from models import economics as ec
+from features.export_features import select_features
+from features.flat_export import ExportFrame, dataset_summary, flat_feature_frame
+from features.sources import FLAT, SourceConfig, load_source
 from models import registry
+from models.economics import Economics
 from models.explain import importance_table
+from models.export_economics import export_economics, routing_rule
 from models.export_promotion import gate_and_register
 from models.export_protocol import (
     BASELINES,
@@ -46,9 +44,9 @@ from models.export_protocol import (
     train_settings,
 )
 from models.signal_gate import check_signal
-from pipeline.outputs import atomic_path, write_json, write_text
+from pipeline.outputs import write_json, write_parquet, write_text
 from pipeline.params import load_params, section
-from scoring.output import neutralise
+from scoring.export_scores import NOTHING_TO_SCORE, export_scores, has_open_leads, scores_summary
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +109,8 @@ def run_export(
     started = time.perf_counter()
     seed = int(section(params, "seed"))
     train_params = train_settings(section(params, "train"), config)
+    economics_params = params.get("economics") or {}
+    value, rule = routing_rule(config.economics, economics_params)
     out = root / "reports" / "exports" / config.run_name
     work = root / "data" / "exports" / config.run_name
 
@@ -118,38 +118,12 @@ def run_export(
     if shuffle_labels:
         examples.frame["label"] = np.random.default_rng(seed).permutation(examples.frame["label"])
         log.warning("labels shuffled (--shuffle-labels): there is no signal to find")
+    parts = split_rows(examples.frame, config=config, seed=seed)
+    # leakage detection must not see the test window; under cross-validation every row is train
+    features, constant, leakage = select_features(
+        examples, learn=parts != "test", config=config, seed=seed
+    )
     frame = examples.frame
-    constant = [c for c in examples.features if frame[c].nunique(dropna=False) <= 1]
-    parts = split_rows(frame, config, seed)
-
-    learn = (
-        parts != "test" if config.protocol.kind != CROSS_VALIDATION else np.ones(len(frame), bool)
-    )
-    candidates = [c for c in examples.features if c not in constant]
-    leakage = detect_leakage(
-        frame.loc[learn, candidates].reset_index(drop=True),
-        frame.loc[learn, "label"].to_numpy(),
-        feature_columns=examples.feature_columns,
-        settings=config.leakage,
-        timestamps=examples.timestamps[learn].reset_index(drop=True),
-        outcome_at=examples.outcome_at[learn].reset_index(drop=True),
-        seed=seed,
-    )
-    features = [c for c in candidates if c not in leakage.excluded_features]
-    if not features:
-        raise LeadscoreError(
-            f"{config.file}: no feature is left after leakage exclusion; "
-            "check tables.*.extra and leakage.keep"
-        )
-    if config.empty_fields:
-        features = add_empty_fields(examples, features, config)
-        frame = examples.frame
-    log.info(
-        "%d features (%d constant dropped, %d excluded for leakage)",
-        len(features),
-        len(constant),
-        len(leakage.excluded_features),
-    )
 
     evaluation, final_models, protocol = evaluate(
         lambda: make_estimators(train_params, seed),
@@ -160,19 +134,24 @@ def run_export(
         train_params=train_params,
         seed=seed,
     )
-    y = evaluation["label"].to_numpy()
     samples = int(train_params["bootstrap_samples"])
     metrics = model_metrics(evaluation, samples=samples, seed=seed)
     metrics["protocol"] = protocol
-    metrics["dataset"] = dataset_summary(examples, frame, config)
+    metrics["dataset"] = dataset_summary(examples, config)
     metrics["features"] = {
         "used": features,
         "constant_dropped": constant,
         "excluded_for_leakage": leakage.excluded,
     }
-    metrics["economics"] = export_economics(evaluation, config=config, params=params, seed=seed)
+    metrics["economics"] = export_economics(
+        evaluation,
+        value=value,
+        economics=rule,
+        bootstrap_samples=int(economics_params.get("bootstrap_samples", 200)),
+        seed=seed,
+    )
     signal = check_signal(
-        y,
+        evaluation["label"].to_numpy(),
         evaluation["p_model"],
         {b: evaluation[MODELS[b]] for b in BASELINES},
         samples=samples,
@@ -183,8 +162,15 @@ def run_export(
     write_text(out / "importance.csv", importance.to_csv(index=False, float_format="%.6g"))
     write_json(out / "leakage.json", leakage.as_dict() | {"source": config.run_name})
     write_json(out / "examples.json", examples.report)
-    _write_parquet(evaluation, work / "predictions.parquet")
-    metrics["scoring"] = score_open_leads(examples, final_models, features, config, params, work)
+    write_parquet(work / "predictions.parquet", evaluation)
+    metrics["scoring"] = write_open_lead_scores(
+        examples.open_leads,
+        model=final_models["lightgbm"],
+        features=features,
+        value=value,
+        economics=rule,
+        path=work / "scores.csv",
+    )
     write_json(out / "metrics.json", metrics)
 
     promotion = gate_and_register(
@@ -210,130 +196,29 @@ def run_export(
     return metrics
 
 
-def add_empty_fields(examples: ExportFrame, features: list[str], config: SourceConfig) -> list[str]:
-    """derived.empty_fields: the number of empty export fields among the features that passed
-    leakage detection (an excluded field's emptiness must not come back), on the examples and
-    the open leads alike; returns the features with it."""
-    export_columns = set(config.roles())
-    fields = [
-        c
-        for c in features
-        if examples.feature_columns.get(c) in export_columns and not c.endswith(PRIOR_LEADS_SUFFIX)
-    ]
-    examples.frame[EMPTY_FIELDS] = empty_field_count(examples.frame, fields)
-    if examples.open_leads is not None:
-        examples.open_leads[EMPTY_FIELDS] = empty_field_count(examples.open_leads, fields)
-    examples.feature_columns[EMPTY_FIELDS] = EMPTY_FIELDS
-    log.info("derived.empty_fields: empty fields counted over %d columns", len(fields))
-    return [*features, EMPTY_FIELDS]
-
-
 def build_examples(config: SourceConfig, *, params: dict, workdir: Path) -> ExportFrame:
+    """The labelled examples: a flat export's rows, or an event log through ingest and features."""
     if config.kind == FLAT:
         return flat_feature_frame(config)
     return event_log_feature_frame(config, workdir=workdir, params=params)
 
 
-# ---------------------------------------------------------------- figures
-
-
-def dataset_summary(examples: ExportFrame, frame: pd.DataFrame, config: SourceConfig) -> dict:
-    """Size, conversion rate, censoring and a fingerprint of the export's files."""
-    report = examples.report
-    summary = {
-        "source": config.run_name,
-        "kind": config.kind,
-        "rows": int(len(frame)),
-        "positives": int(frame["label"].sum()),
-        "positive_rate": float(frame["label"].mean()),
-        "censored": int(report.get("censored", 0)),
-        "data_sha256": data_fingerprint(config),
-    }
-    if config.horizon_days:
-        start = "first contact" if config.kind != FLAT else "creation"
-        summary["label"] = f"converted within {config.horizon_days} days of {start}"
-    return summary
-
-
-def data_fingerprint(config: SourceConfig) -> str:
-    """sha256 over the export's files, so runs on the same data can be recognised."""
-    digest = hashlib.sha256()
-    tables = [*config.tables.values(), *(lookup.table for lookup in config.lookups)]
-    for table in sorted(tables, key=lambda t: t.name):
-        digest.update(table.path.read_bytes())
-    return digest.hexdigest()
-
-
-def routing_rule(config: SourceConfig, params: dict) -> tuple[float, ec.Economics]:
-    """(value of a conversion, costs) from the source config, else params.yaml `economics`."""
-    defaults = params.get("economics") or {}
-
-    def setting(key: str, default_key: str | None = None) -> float:
-        return float(config.economics.get(key, defaults.get(default_key or key, 0)))
-
-    economics = ec.Economics(
-        sales_contact_cost=setting("sales_contact_cost"),
-        nurture_touch_cost=setting("nurture_touch_cost"),
-        nurture_uplift=setting("nurture_uplift"),
-    )
-    return setting("conversion_value", "fixed_conversion_value"), economics
-
-
-def export_economics(evaluation: pd.DataFrame, *, config, params, seed: int) -> dict:
-    """Realised profit of routing by the model, the logistic baseline, everyone and no one."""
-    value, economics = routing_rule(config, params)
-    y = evaluation["label"].to_numpy()
-    routes = {
-        "model": ec.route_leads(evaluation["p_model"].to_numpy(), value, economics),
-        "logistic": ec.route_leads(evaluation["p_logistic"].to_numpy(), value, economics),
-        "contact_all": np.full(len(y), ec.SALES),
-        "contact_none": np.full(len(y), ec.NONE),
-    }
-    samples = int((params.get("economics") or {}).get("bootstrap_samples", 200))
-    figures = ec.compare_policies(
-        y,
-        np.full(len(y), value),
-        evaluation["lead_id"].to_numpy(),
-        routes,
-        economics,
-        bootstrap_samples=samples,
-        seed=seed,
-    )
-    settings = dataclasses.asdict(economics) | {"conversion_value": value}
-    return figures | {"thresholds": ec.implied_thresholds(value, economics), "settings": settings}
-
-
-def score_open_leads(examples, models, features, config, params, work: Path) -> dict:
-    """Score the leads not labelled yet (censored: their horizon still runs) with the model."""
-    open_leads = examples.open_leads
-    if open_leads is None or open_leads.empty:
-        return {"open_leads": 0, "note": "every lead of the export is labelled: nothing to score"}
-    p = models["lightgbm"].predict_proba(open_leads[features])[:, 1]
-    value, rule = routing_rule(config, params)
-    routes = ec.route_leads(p, value, rule)
-    scores = pd.DataFrame(
-        {
-            "lead_id": neutralise(open_leads["lead_id"]),
-            "as_of": open_leads["as_of"].dt.date.astype("str"),
-            "score": ec.score_from_probability(p),
-            "probability": np.round(p, 6),
-            "tier": ec.tiers_of(routes),
-            "route": routes,
-        }
-    ).sort_values(["score", "lead_id"], ascending=[False, True])
-    path = work / "scores.csv"
+def write_open_lead_scores(
+    open_leads: pd.DataFrame | None,
+    *,
+    model,
+    features: list[str],
+    value: float,
+    economics: Economics,
+    path: Path,
+) -> dict:
+    """Score the open leads into ``path``; returns metrics.json `scoring`."""
+    if not has_open_leads(open_leads):
+        return dict(NOTHING_TO_SCORE)
+    probability = model.predict_proba(open_leads[features])[:, 1]
+    scores = export_scores(open_leads, probability, value=value, economics=economics)
     write_text(path, scores.to_csv(index=False))
-    counts = pd.Series(routes).value_counts().to_dict()
-    return {
-        "open_leads": int(len(scores)),
-        "file": str(path),
-        "routes": {k: int(v) for k, v in counts.items()},
-    }
-
-
-def _write_parquet(table: pd.DataFrame, path: Path) -> None:
-    with atomic_path(path) as tmp:
-        table.to_parquet(tmp, index=False)
+    return scores_summary(scores, path)
 
 
 def summary_lines(result: dict) -> list[str]:

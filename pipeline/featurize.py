@@ -22,7 +22,7 @@ from features.snapshots import (
     snapshot_counts,
 )
 from features.split import LEAD_RULE, WINDOWS, assign_windows, split_windows
-from pipeline.outputs import atomic_path, write_json, write_text
+from pipeline.outputs import write_json, write_parquet, write_text
 from pipeline.params import load_params, section
 
 log = logging.getLogger(__name__)
@@ -131,8 +131,7 @@ def run(args: argparse.Namespace) -> int:
     matrix.insert(2, "label", kept["label"].to_numpy())
     for window in WINDOWS:
         part = matrix[kept["window"].to_numpy() == window].reset_index(drop=True)
-        with atomic_path(out_dir / f"{window}.parquet") as tmp:
-            part.to_parquet(tmp, index=False)
+        write_parquet(out_dir / f"{window}.parquet", part)
         log.info("%s: %d rows, %d positives", window, len(part), int(part["label"].sum()))
     write_text(reports_dir / "features.md", catalog_markdown(catalog_for(params)))
     log.info("featurize done in %.1f s", time.perf_counter() - started)

@@ -13,7 +13,10 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @contextlib.contextmanager
@@ -43,6 +46,12 @@ def _umask() -> int:
 def write_text(target: str | Path, text: str) -> None:
     with atomic_path(target) as tmp:
         tmp.write_text(text, encoding="utf-8")
+
+
+def write_parquet(target: str | Path, table: pd.DataFrame) -> None:
+    """A frame as Parquet, without the pandas index."""
+    with atomic_path(target) as tmp:
+        table.to_parquet(tmp, index=False)
 
 
 def write_json(target: str | Path, data: Any) -> None:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from features.errors import LeadscoreError
-from pipeline.outputs import atomic_path, write_json, write_text
+from pipeline.outputs import atomic_path, write_json, write_parquet, write_text
 from pipeline.params import load_params, section
 
 log = logging.getLogger(__name__)
@@ -74,11 +74,6 @@ def _save_model(model, path: Path) -> None:
 
     with atomic_path(path) as tmp:
         joblib.dump(model, tmp)
-
-
-def _write_parquet(table: pd.DataFrame, path: Path) -> None:
-    with atomic_path(path) as tmp:
-        table.to_parquet(tmp, index=False)
 
 
 def _plot_scores(test: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -174,7 +169,7 @@ def run(args: argparse.Namespace) -> int:
     metrics["validation"] = {"roc_auc": validation_summary(tables["validation"])}
 
     for split, table in tables.items():
-        _write_parquet(table, PREDICTIONS_DIR / f"{split}.parquet")
+        write_parquet(PREDICTIONS_DIR / f"{split}.parquet", table)
     for name, model in models.items():
         _save_model(model, MODELS_DIR / f"{name}.joblib")
     write_plots(PLOTS_DIR, y["test"], _plot_scores(tables["test"]), chosen="model")
