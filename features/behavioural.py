@@ -314,8 +314,8 @@ def aggregates_of(
     key = column("key_id")
     # exact integer sum over types, then one weight per snapshot: D_k = sum over the lead's
     # snapshots j <= k of units_j * 2^-40 * exp(-rate (as_of_k - as_of_j)), scaled to ref_us
-    units = np.zeros(n, dtype="int64")
-    np.add.at(units, key, column("decay_units"))
+    units = np.zeros(n, dtype="int64")  # summed in DuckDB's row order: no need to sort them
+    np.add.at(units, *(per_type.column(c).to_numpy() for c in ("key_id", "decay_units")))
     details = np.zeros((2, n), dtype="int32")
     detail_key = per_detail.column("key_id").to_numpy()
     details[0, detail_key] = per_detail.column("new_details").to_numpy()
