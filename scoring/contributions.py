@@ -144,9 +144,3 @@ class ReasonContributions:
             return
         for lookup, name in zip(self.lookups, self.names, strict=True):
             yield lookup.apply(X[name])
-
-    def __call__(self, X: pd.DataFrame) -> np.ndarray:
-        """The contributions as a (rows, names) matrix."""
-        if self.lookups is None:
-            return self.exact(X)
-        return np.column_stack(list(self.columns(X)))

@@ -341,13 +341,6 @@ def _distinct(values: np.ndarray | pd.Series, kind: str) -> tuple[np.ndarray, li
     return codes, list(uniques)
 
 
-def render_values(template: Template, values: pd.Series, kind: str) -> np.ndarray:
-    """template(value) for every value, formatting each distinct value once."""
-    codes, uniques = _distinct(values, kind)
-    texts = np.array([template(u) for u in uniques] + [template(None)], dtype=object)
-    return texts[codes]
-
-
 class Sentences:
     """The distinct reason sentences of a run; a reason is a code into them (-1: no reason).
 
@@ -458,25 +451,3 @@ def top_reason_codes(
         column = features[names[j]].iloc[row[group]]
         flat[group] = _signed_codes(templates[j], column, kinds[j], value[group] > 0, sentences)
     return codes
-
-
-def top_reasons(
-    contributions: np.ndarray,
-    features: pd.DataFrame,
-    names: Sequence[str],
-    templates: Sequence[Template],
-    kinds: Sequence[str],
-    n_reasons: int = N_REASONS,
-) -> list[np.ndarray]:
-    """``n_reasons`` object arrays of reason strings (None: no reason) from a contributions matrix.
-
-    ``contributions`` is (rows, len(names)) in the order of ``names``; ``features`` holds the
-    feature values of the same rows. A row with fewer moving features gets empty reasons.
-    """
-    contributions = np.asarray(contributions, dtype=float)
-    sentences = Sentences()
-    codes = top_reason_codes(
-        contributions.T, features, names, templates, kinds, sentences, n_reasons
-    )
-    distinct = np.array([*sentences.distinct(), None], dtype=object)
-    return [distinct[rank] for rank in codes]  # code -1 picks the trailing None

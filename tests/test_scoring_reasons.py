@@ -8,14 +8,24 @@ import pytest
 
 from scoring.reasons import (
     DOWN,
+    N_REASONS,
     UP,
     Sentences,
-    render_values,
     template_for,
     top_features,
     top_reason_codes,
-    top_reasons,
 )
+
+
+def top_reasons(contributions, features, names, templates, kinds):
+    """Reason strings (None: no reason) per rank, from a (rows, features) contributions matrix."""
+    sentences = Sentences()
+    codes = top_reason_codes(
+        np.asarray(contributions, dtype=float).T, features, names, templates, kinds, sentences
+    )
+    distinct = np.array([*sentences.distinct(), None], dtype=object)
+    assert len(codes) == N_REASONS
+    return [distinct[rank] for rank in codes]  # code -1 picks the trailing None
 
 
 @pytest.mark.parametrize(
@@ -141,16 +151,16 @@ def test_vectorised_reasons_equal_a_plain_loop_over_rows():
             assert fast[rank][i] == f"{templates[j](value)} {sign}"
 
 
-def test_render_values_formats_each_distinct_value_once():
+def test_reasons_format_each_distinct_value_once():
     calls = []
 
     def template(value):
         calls.append(value)
         return str(value)
 
-    values = pd.Series([1.0, 1.0, 2.0, np.nan, 2.0, 1.0])
-    out = render_values(template, values, "numeric")
-    assert list(out) == ["1.0", "1.0", "2.0", "None", "2.0", "1.0"]
+    features = pd.DataFrame({"x": [1.0, 1.0, 2.0, np.nan, 2.0, 1.0]})
+    first, _, _ = top_reasons(np.ones((6, 1)), features, ["x"], [template], ["numeric"])
+    assert list(first) == [f"{v} {UP}" for v in ["1.0", "1.0", "2.0", "None", "2.0", "1.0"]]
     assert len(calls) == 3  # 1.0, 2.0 and missing
 
 
