@@ -78,10 +78,12 @@ def main() -> int:
                 config, params=params, root=Path(tmp), uri=uri, shuffle_labels=shuffled
             )
             seconds = time.perf_counter() - started
+            per_fold = result["protocol"].get("per_fold", {}).get("lightgbm")
+            fold_mean = f" (fold mean {per_fold['roc_auc_mean']:.4f})" if per_fold else ""
             print(
                 f"{config.run_name}{' shuffled' if shuffled else ''}: {seconds:.1f} s wall, "
-                f"peak RSS {peak_rss_mb():.0f} MB, ROC AUC {result['test']['roc_auc']:.4f}, "
-                f"{result['promotion']['decision']}",
+                f"peak RSS {peak_rss_mb():.0f} MB, ROC AUC {result['test']['roc_auc']:.4f}"
+                f"{fold_mean}, {result['promotion']['decision']}",
                 flush=True,
             )
             for reason in result["promotion"]["reasons"]:
