@@ -26,6 +26,7 @@ from models import learned_point_table as lpt
 from models.deal_value import ConversionValues
 from models.economics import economics_from_params
 from models.economics_plots import best_legacy_threshold, economics_plot_tables
+from models.first_contact_profit import first_contact_figures
 from models.scorecard import Scorecard, fit_scorecard, write_exports
 from pipeline.economics_inputs import (
     interim_if_present,
@@ -69,13 +70,19 @@ def run(args: argparse.Namespace) -> int:
     routes["learned_point_table"] = ec.route_leads(
         learned_probability, value, economics, test["as_of"].to_numpy()
     )
+    label, lead_id = test["label"].to_numpy(), test["lead_id"].to_numpy()
+    samples = int(econ.get("bootstrap_samples", 500))
     figures = ec.compare_policies(
-        test["label"].to_numpy(),
+        label, value, lead_id, routes, economics, bootstrap_samples=samples, seed=seed
+    )
+    figures |= first_contact_figures(
+        label,
         value,
-        test["lead_id"].to_numpy(),
+        lead_id,
+        test["as_of"].to_numpy(),
         routes,
         economics,
-        bootstrap_samples=int(econ.get("bootstrap_samples", 500)),
+        bootstrap_samples=samples,
         seed=seed,
     )
     plot_tables = economics_plot_tables(

@@ -172,8 +172,13 @@ def _summary(metrics: dict[str, Any]) -> str:
             ]
         )
     for key, text in [
-        ("profit_model", "Realised profit of the model's routing (test window)"),
-        ("contacts_model", "Sales contacts it makes"),
+        (
+            "first_contact_profit_model",
+            "Realised profit of the model's routing, each lead contacted once (test window)",
+        ),
+        ("first_contact_contacts_model", "Leads it contacts"),
+        ("profit_model", "The same counted per weekly snapshot (the policy comparison's unit)"),
+        ("contacts_model", "Sales contacts per weekly snapshot"),
     ]:
         if key in eco:
             rows.append([text, _num(eco[key]), "", ""])
@@ -296,16 +301,29 @@ def _profit_section(eco: dict[str, Any], plots: Path) -> str:
                 _interval(eco, key),
                 _num(eco.get(f"contacts_{key}")),
                 _num(eco.get(f"nurtures_{key}")),
+                _num(eco.get(f"first_contact_profit_{key}")),
+                _num(eco.get(f"first_contact_contacts_{key}")),
             ]
         )
     table = _table(
-        ["Routing", "Realised profit", "95 % interval", "Sales contacts", "Nurtured"], rows
+        [
+            "Routing",
+            "Realised profit",
+            "95 % interval",
+            "Sales contacts",
+            "Nurtured",
+            "Profit, each lead contacted once",
+            "Leads contacted",
+        ],
+        rows,
     )
     note = (
         '<p class="note">Realised on the test window: every sales contact earns the deal value '
         "of a lead that converted within the horizon minus the contact cost; a nurture touch "
         "earns uplift &times; that value minus its cost. One row is one lead in one weekly "
-        "snapshot; intervals resample whole leads (bootstrap).</p>"
+        "snapshot; intervals resample whole leads (bootstrap). The last two columns contact "
+        "a lead once, at its first week routed to sales, and count its conversion once: the "
+        "money a sales team working these routes would see.</p>"
     )
     content = table + note
     threshold = _read_csv(plots / "profit_vs_threshold.csv")

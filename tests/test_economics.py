@@ -372,6 +372,11 @@ def test_stage_writes_every_output(project, monkeypatch):
         assert figures[f"profit_{policy}_ci_low"] <= figures[f"profit_{policy}_ci_high"]
     assert figures["profit_contact_none"] == 0
     assert figures["contacts_contact_all"] == figures["n_rows"]
+    # contacting each lead once: contact_all contacts every lead exactly once, at its first row
+    assert figures["first_contact_contacts_contact_all"] == figures["n_leads"]
+    assert figures["first_contact_contacts_model"] <= figures["contacts_model"]
+    low = figures["first_contact_profit_model_minus_point_table_ci_low"]
+    assert low <= figures["first_contact_profit_model_minus_point_table"]
     assert 0.5 < figures["auc_learned_point_table"] <= 1
     thresholds = _read(project, "thresholds.json")
     assert thresholds["score_definition"].startswith("round(100*p)")

@@ -65,6 +65,7 @@ def test_report_has_the_key_sections(reported):
         "Max bearable CPL",
         "Linear multi-touch attribution",
         "Learned point table",
+        "Profit, each lead contacted once",
     ):
         assert text in page, text
     assert "Not available" not in page
