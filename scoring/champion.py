@@ -57,8 +57,8 @@ def champion_version(client: MlflowClient, uri: str, name: str = MODEL_NAME) -> 
         if exc.error_code in NOT_FOUND_CODES:
             raise LeadscoreError(
                 f"MLflow store {uri}: no model '{name}' with alias '{CHAMPION}'; run "
-                "`leadscore train` (it promotes a model that beats the point table) or set the "
-                "alias in MLflow"
+                "`leadscore train` (it promotes a model that beats the baselines; "
+                "reports/promotion.json says why the last one did not) or set the alias in MLflow"
             ) from None
         raise _unreachable(uri, exc) from None
     except Exception as exc:  # connection refused, DNS, timeouts: the store is not there
