@@ -37,9 +37,8 @@ def first_contact_profit(
     """Per row: (profit, contacted here) when each lead is contacted once (module docstring)."""
     as_of = np.asarray(as_of, dtype="datetime64[ns]")
     first = first_sales_snapshot(routes, lead_id, as_of)
-    never = np.isnat(first)
-    contact = ~never & (as_of == first) & (routes == SALES)
-    before_contact = never | (as_of < first)
+    contact = as_of == first  # a lead's first sales week (NaT, never routed, equals nothing)
+    before_contact = np.isnat(first) | (as_of < first)
     sales, nurture = realised_profit(label, value, routes, economics)
     return np.where(contact, sales, 0.0) + np.where(before_contact, nurture, 0.0), contact
 
